@@ -1,0 +1,167 @@
+// `exp run` and `exp tables`: execute a session's plan, write result records for finished cells
+// and rebuild the CSVs; `--check` compares rebuilt tables with the committed ones.
+
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { Cache } from './cache/store.js';
+import type { GlobalOptions } from './cli.js';
+import type { RunEvent } from './execute/events.js';
+import { jsonReporter } from './execute/reporters/json.js';
+import { plainReporter } from './execute/reporters/plain.js';
+import { terminalReporter } from './execute/reporters/terminal.js';
+import { execute } from './execute/scheduler.js';
+import { repoRoot } from './paths.js';
+import type { PlannedCell } from './plan/graph.js';
+import { closest, describe } from './report/diff.js';
+import { provenance } from './report/provenance.js';
+import { readRecords, recordsDir, writeRecord } from './report/records.js';
+import { buildTable, type CellState } from './report/tables.js';
+import type { Session } from './session.js';
+
+export { cacheCommand, configCommand, planCommand, whyCommand } from './inspect.js';
+
+export function openCache(g: GlobalOptions): Cache {
+  return new Cache(path.resolve(g.cacheDir), process.env.EXP_CACHE_READONLY === '1');
+}
+
+export async function runCommand(
+  s: Session,
+  g: GlobalOptions,
+  o: { keepGoing?: boolean; jobs: number; frozen?: boolean; reporter: string },
+): Promise<number> {
+  const cache = openCache(g);
+  const blocked = [];
+  for (const step of s.plan.steps.values()) {
+    if (step.blocked && !(await cache.has(step.kind, step.key))) blocked.push(step);
+  }
+  if (blocked.length) {
+    for (const b of blocked)
+      console.error(
+        `cannot run ${b.label} in profile ${s.profile.name}: ${b.blocked ?? ''} (needed by ${[...b.cells].slice(0, 3).join(', ')}${b.cells.size > 3 ? ', …' : ''})`,
+      );
+    return 2;
+  }
+  const kind =
+    o.reporter === 'auto'
+      ? process.env.CI === 'true' || !process.stderr.isTTY
+        ? 'plain'
+        : 'terminal'
+      : o.reporter;
+  const reporter =
+    kind === 'json'
+      ? jsonReporter()
+      : kind === 'plain'
+        ? plainReporter()
+        : terminalReporter(s.plan);
+  const controller = new AbortController();
+  const onSignal = (signal: NodeJS.Signals) => {
+    reporter.emit({ type: 'interrupted', signal } satisfies RunEvent);
+    controller.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    const result = await execute({
+      plan: s.plan,
+      kinds: s.pipeline.kinds,
+      cache,
+      limits: {
+        cpu: Math.max(1, o.jobs),
+        gpu: s.profile.executor?.gpus ?? 0,
+        llm: s.profile.executor?.llm_concurrency ?? 8,
+      },
+      keepGoing: o.keepGoing ?? false,
+      frozen: o.frozen ?? false,
+      signal: controller.signal,
+      emit: reporter.emit,
+      profile: s.profile,
+      repoRoot,
+      provenance: await provenance(repoRoot),
+    });
+    await reporter.close();
+    const state = (c: PlannedCell): CellState => {
+      const seen = new Set<string>();
+      const failedUnder = (k: string): boolean => {
+        if (seen.has(k)) return false;
+        seen.add(k);
+        if (result.status.get(k as PlannedCell['terminal']) === 'failed') return true;
+        return Object.values(s.plan.steps.get(k as PlannedCell['terminal'])?.inputs ?? {}).some(
+          failedUnder,
+        );
+      };
+      return failedUnder(c.terminal) ? 'failed' : 'missing';
+    };
+    if (!cache.readOnly) {
+      const dir = recordsDir(path.resolve(g.resultsDir), s.profile.name);
+      for (const c of s.plan.cells) {
+        const st = result.status.get(c.terminal);
+        if (st === 'done' || st === 'cached') await writeRecord(dir, cache, s.plan, c);
+      }
+    }
+    await writeTables(s, g, state);
+    const failed = [...result.status.values()].some((v) => v === 'failed' || v === 'skipped');
+    return failed || controller.signal.aborted ? 1 : 0;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
+async function tablesFor(s: Session, g: GlobalOptions, state?: (c: PlannedCell) => CellState) {
+  const records = await readRecords(recordsDir(path.resolve(g.resultsDir), s.profile.name));
+  return s.experiments.map((exp) => {
+    const cells = s.plan.cells.filter((c) => c.cell.table === exp.experiment.value.table);
+    const ref = exp.experiment.value.reference
+      ? s.references.get(exp.experiment.value.reference)
+      : undefined;
+    const csv = buildTable(exp, cells, records, ref, state);
+    const base = path.join(path.resolve(g.resultsDir), s.profile.name, exp.experiment.value.table);
+    return { exp, csv, files: { wide: `${base}.csv`, long: `${base}.long.csv` }, records };
+  });
+}
+
+async function writeTables(s: Session, g: GlobalOptions, state?: (c: PlannedCell) => CellState) {
+  for (const t of await tablesFor(s, g, state)) {
+    await mkdir(path.dirname(t.files.wide), { recursive: true });
+    await writeFile(t.files.wide, t.csv.wide);
+    await writeFile(t.files.long, t.csv.long);
+  }
+}
+
+export async function tablesCommand(
+  s: Session,
+  g: GlobalOptions,
+  o: { check?: boolean },
+): Promise<number> {
+  if (!o.check) {
+    await writeTables(s, g);
+    for (const e of s.experiments)
+      console.log(
+        `wrote ${path.join(g.resultsDir, s.profile.name, `${e.experiment.value.table}.csv`)}`,
+      );
+    return 0;
+  }
+  const problems: string[] = [];
+  for (const t of await tablesFor(s, g)) {
+    for (const c of t.csv.missing) {
+      const same = [...t.records.values()].filter((r) => r.dataset === c.cell.dataset);
+      const near = closest(c.cell.recipe, same, (r) => r.recipe);
+      problems.push(
+        `${c.cell.id}: no result for its current configuration${near ? (near.changes.length ? ` (closest result differs in ${describe(near.changes)})` : ' (a result with the same recipe exists: code, prompts or environment changed its key)') : ''}`,
+      );
+    }
+    for (const [name, file] of Object.entries(t.files)) {
+      const want = name === 'wide' ? t.csv.wide : t.csv.long;
+      const have = existsSync(file) ? readFileSync(file, 'utf8') : undefined;
+      if (have !== want)
+        problems.push(
+          `${path.relative(process.cwd(), file)} is ${have === undefined ? 'missing' : 'stale'}: run \`exp tables\``,
+        );
+    }
+  }
+  for (const p of problems) console.error(p);
+  if (!problems.length)
+    console.log(`tables are up to date (${String(s.experiments.length)} tables)`);
+  return problems.length ? 1 : 0;
+}

@@ -1,0 +1,7 @@
+// The built-in step kinds of the generative-retrieval pipeline.
+
+import type { StepKind } from '../plan/step.js';
+
+export function builtinKinds(): StepKind[] {
+  return [];
+}
