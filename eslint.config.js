@@ -14,5 +14,5 @@ export default tseslint.config(
       '@typescript-eslint/restrict-template-expressions': ['error', { allowNumber: true }],
     },
   },
-  { files: ['runner/cli.ts', 'runner/commands.ts', 'runner/inspect.ts', 'runner/execute/reporters/**', 'bench/**', 'test/**'], rules: { 'no-console': 'off' } },
+  { files: ['runner/cli.ts', 'runner/commands/**', 'runner/execute/reporters/**', 'bench/**', 'test/**'], rules: { 'no-console': 'off' } },
 );

@@ -15,11 +15,12 @@ import { openSession, type Session } from './session.js';
 import {
   cacheCommand,
   configCommand,
+  envCommand,
   planCommand,
-  runCommand,
-  tablesCommand,
   whyCommand,
-} from './commands.js';
+} from './commands/inspect.js';
+import { runCommand, tablesCommand } from './commands/run.js';
+import { compareCommand, evalCommand } from './commands/scoring.js';
 
 export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
 
@@ -155,6 +156,56 @@ export async function main(argv: string[]): Promise<number> {
     .action(async (files: string[], o: { check?: boolean }) => {
       const s = await session(files, g());
       set(s ? await tablesCommand(s, g(), o) : EXIT.usage);
+    });
+  program
+    .command('eval')
+    .requiredOption(
+      '--run <file>',
+      'a TREC run, or the benchmark output with --format multihop-rag',
+    )
+    .addOption(
+      new Option('--format <format>', 'run format')
+        .choices(['trec', 'multihop-rag'])
+        .default('trec'),
+    )
+    .option('--dataset <name>', 'the dataset whose gold scores a TREC run')
+    .option(
+      '--table <file>',
+      'an experiment with a cell of that dataset (default experiments/table8.yaml)',
+    )
+    .option('--metrics <list>', 'comma-separated, e.g. hit@1,hit@10,mrr@10')
+    .option('--out <file>', 'write metrics and per-query results as JSON')
+    .description("score any retriever's output with the benchmark's metrics")
+    .action(
+      async (o: {
+        run: string;
+        format: string;
+        dataset?: string;
+        table?: string;
+        metrics?: string;
+        out?: string;
+      }) => {
+        set(await evalCommand(g(), o));
+      },
+    );
+  program
+    .command('compare')
+    .argument('<file>')
+    .argument('<rowA>')
+    .argument('<rowB>')
+    .description(
+      'paired significance test between two rows (randomisation test and bootstrap CI over queries)',
+    )
+    .action(async (file: string, a: string, b: string) => {
+      set(await compareCommand(g(), file, a, b));
+    });
+  program
+    .command('env')
+    .description(
+      "create the trainer environment for the profile's executor (if needed) and print its python",
+    )
+    .action(async () => {
+      set(await envCommand(g()));
     });
   program
     .command('cache')

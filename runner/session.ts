@@ -107,7 +107,7 @@ export async function openSession(
   const pipeline = await loadPipeline();
   const plan = buildPlan(experiments, {
     kinds: pipeline.kinds,
-    terminal: pipeline.terminal,
+    terminal: (e) => pipeline.terminal(e.experiment.value.kind ?? 'retrieval'),
     profile,
     datasets,
     repoRoot,

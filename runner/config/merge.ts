@@ -16,18 +16,22 @@ export type Origins = Map<string, Origin>;
 export const isObject = (v: unknown): v is Tree =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
 
+/** Paths whose objects replace rather than merge (the schema's `x-merge: replace`). */
+export type ReplaceRule = (at: string[]) => boolean;
+
 export function mergeInto(
   target: Tree,
   origins: Origins,
   delta: Tree,
   originOf: (at: string[]) => Origin,
+  replace: ReplaceRule = () => false,
   at: string[] = [],
 ): void {
   for (const [key, value] of Object.entries(delta)) {
     const here = [...at, key];
     const current = target[key];
-    if (isObject(value) && isObject(current)) {
-      mergeInto(current, origins, value, originOf, here);
+    if (isObject(value) && isObject(current) && !replace(here)) {
+      mergeInto(current, origins, value, originOf, replace, here);
       continue;
     }
     target[key] = structuredClone(value);

@@ -136,38 +136,19 @@ export function resolveExperiment(
           file: loaded.src.path,
           range: nodeRange(loaded.src, [...base, ...leaf]),
         });
-      mergeInto(
-        recipe,
-        origins,
-        dataset.value.recipe,
-        from(dataset, ['recipe'], `dataset ${name}`),
-      );
+      const apply = (delta: Tree, originOf: (leaf: string[]) => Origin) => {
+        mergeInto(recipe, origins, delta, originOf, (at) => ws.schemas.replaces('recipe', at));
+      };
+      apply(dataset.value.recipe, from(dataset, ['recipe'], `dataset ${name}`));
       const p = profile.value;
-      if (p.value.recipe)
-        mergeInto(recipe, origins, p.value.recipe, from(p, ['recipe'], `profile ${p.value.name}`));
+      if (p.value.recipe) apply(p.value.recipe, from(p, ['recipe'], `profile ${p.value.name}`));
       const pd = p.value.datasets?.[name];
-      if (pd)
-        mergeInto(
-          recipe,
-          origins,
-          pd,
-          from(p, ['datasets', name], `profile ${p.value.name} (${name})`),
-        );
-      for (const part of row.parts) {
-        mergeInto(recipe, origins, part.delta, from(experiment, part.at, part.label));
-      }
-      for (const o of overrides) {
-        mergeInto(recipe, origins, nest(o.path, o.value), () => ({
-          label: `--set ${o.path.join('.')}`,
-        }));
-      }
+      if (pd) apply(pd, from(p, ['datasets', name], `profile ${p.value.name} (${name})`));
+      for (const part of row.parts) apply(part.delta, from(experiment, part.at, part.label));
+      for (const o of overrides)
+        apply(nest(o.path, o.value), () => ({ label: `--set ${o.path.join('.')}` }));
       if (recipe.metrics === undefined) {
-        mergeInto(
-          recipe,
-          origins,
-          { metrics: dataset.value.metrics },
-          from(dataset, ['metrics'], `dataset ${name}`),
-        );
+        apply({ metrics: dataset.value.metrics }, from(dataset, ['metrics'], `dataset ${name}`));
       }
       checkCell(recipe, origins, dataset, ws.schemas, diags);
       const seeds = exp.seeds ?? [typeof recipe.seed === 'number' ? recipe.seed : 0];

@@ -74,6 +74,11 @@ export class Schemas {
     return [...keys];
   }
 
+  /** True when an object at `at` replaces, rather than merges into, an earlier one. */
+  replaces(name: SchemaName, at: readonly string[]): boolean {
+    return this.at(name, at).some((s) => s['x-merge'] === 'replace');
+  }
+
   /** True when some object on the way to `at` accepts any keys (e.g. the test-only `fake`). */
   freeForm(name: SchemaName, at: readonly string[]): boolean {
     return at.some((_, i) =>

@@ -53,6 +53,10 @@ export async function execute(o: ExecuteOptions): Promise<ExecuteResult> {
       status.set(key, 'cached');
     } else status.set(key, 'pending');
   }
+  // Steps this profile cannot run (the CLI lets them through only with keepGoing) fail first.
+  const blocked = plan.order.filter(
+    (k) => status.get(k) === 'pending' && plan.steps.get(k)?.blocked,
+  );
   const cachedCount = [...status.values()].filter((s) => s === 'cached').length;
   o.emit({
     type: 'plan',
@@ -99,6 +103,14 @@ export async function execute(o: ExecuteOptions): Promise<ExecuteResult> {
       }
     }
   };
+  for (const key of blocked) {
+    const step = plan.steps.get(key) as PlannedStep;
+    const failure: StepFailure = { reason: 'blocked', message: step.blocked ?? '' };
+    failures.set(key, failure);
+    status.set(key, 'failed');
+    o.emit({ type: 'step-failed', failure, ...ref(step) });
+    skipDependents(key);
+  }
   const isDone = (k: StepKey) => status.get(k) === 'done' || status.get(k) === 'cached';
   const ready = () =>
     plan.order

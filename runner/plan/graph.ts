@@ -44,7 +44,8 @@ export type PlanError =
 
 export interface PlanOptions {
   kinds: Map<string, StepKind>;
-  terminal: string;
+  /** The step kind that finishes the cells of an experiment. */
+  terminal(exp: ResolvedExperiment): string;
   profile: ProfileFile;
   datasets: Map<string, DatasetFile>;
   repoRoot: string;
@@ -132,7 +133,7 @@ export function buildPlan(
         step.cells.add(cell.id);
         return ok(key);
       };
-      const terminal = visit(options.terminal, null, [], 'cell');
+      const terminal = visit(options.terminal(exp), null, [], 'cell');
       if (!terminal.ok) return terminal;
       cells.push({ cell, terminal: terminal.value });
     }

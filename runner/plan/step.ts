@@ -88,6 +88,7 @@ export type FailureReason =
   | 'trainer-failed'
   | 'cancelled'
   | 'frozen'
+  | 'blocked'
   | 'internal';
 
 export interface StepFailure {

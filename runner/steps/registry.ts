@@ -5,12 +5,15 @@
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { StepKind } from '../plan/step.js';
-import { builtinKinds } from './index.js';
+import type { ExperimentFile } from '../config/load.js';
+import { builtinKinds, terminals } from './index.js';
+
+export type ExperimentKind = NonNullable<ExperimentFile['kind']>;
 
 export interface Pipeline {
   kinds: Map<string, StepKind>;
-  /** The step kind that finishes a cell and writes `metrics.json`. */
-  terminal: string;
+  /** The step kind that finishes a cell of an experiment and writes `metrics.json`. */
+  terminal(kind: ExperimentKind): string;
 }
 
 export async function loadPipeline(): Promise<Pipeline> {
@@ -20,7 +23,10 @@ export async function loadPipeline(): Promise<Pipeline> {
       kinds: StepKind[];
       terminal: string;
     };
-    return { kinds: new Map(mod.kinds.map((k) => [k.name, k])), terminal: mod.terminal };
+    return { kinds: new Map(mod.kinds.map((k) => [k.name, k])), terminal: () => mod.terminal };
   }
-  return { kinds: new Map(builtinKinds().map((k) => [k.name, k])), terminal: 'evaluate' };
+  return {
+    kinds: new Map(builtinKinds().map((k) => [k.name, k])),
+    terminal: (kind) => terminals[kind],
+  };
 }

@@ -4,22 +4,20 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { Cache } from './cache/store.js';
-import type { GlobalOptions } from './cli.js';
-import type { RunEvent } from './execute/events.js';
-import { jsonReporter } from './execute/reporters/json.js';
-import { plainReporter } from './execute/reporters/plain.js';
-import { terminalReporter } from './execute/reporters/terminal.js';
-import { execute } from './execute/scheduler.js';
-import { repoRoot } from './paths.js';
-import type { PlannedCell } from './plan/graph.js';
-import { closest, describe } from './report/diff.js';
-import { provenance } from './report/provenance.js';
-import { readRecords, recordsDir, writeRecord } from './report/records.js';
-import { buildTable, type CellState } from './report/tables.js';
-import type { Session } from './session.js';
-
-export { cacheCommand, configCommand, planCommand, whyCommand } from './inspect.js';
+import { Cache } from '../cache/store.js';
+import type { GlobalOptions } from '../cli.js';
+import type { RunEvent } from '../execute/events.js';
+import { jsonReporter } from '../execute/reporters/json.js';
+import { plainReporter } from '../execute/reporters/plain.js';
+import { terminalReporter } from '../execute/reporters/terminal.js';
+import { execute } from '../execute/scheduler.js';
+import { repoRoot } from '../paths.js';
+import type { PlannedCell } from '../plan/graph.js';
+import { closest, describe } from '../report/diff.js';
+import { provenance } from '../report/provenance.js';
+import { readRecords, recordsDir, writeRecord } from '../report/records.js';
+import { buildTable, type CellState } from '../report/tables.js';
+import type { Session } from '../session.js';
 
 export function openCache(g: GlobalOptions): Cache {
   return new Cache(path.resolve(g.cacheDir), process.env.EXP_CACHE_READONLY === '1');
@@ -35,7 +33,7 @@ export async function runCommand(
   for (const step of s.plan.steps.values()) {
     if (step.blocked && !(await cache.has(step.kind, step.key))) blocked.push(step);
   }
-  if (blocked.length) {
+  if (blocked.length && !o.keepGoing) {
     for (const b of blocked)
       console.error(
         `cannot run ${b.label} in profile ${s.profile.name}: ${b.blocked ?? ''} (needed by ${[...b.cells].slice(0, 3).join(', ')}${b.cells.size > 3 ? ', …' : ''})`,

@@ -2,15 +2,18 @@
 
 import path from 'node:path';
 import { stringify as yamlLine } from 'yaml';
-import type { GlobalOptions } from './cli.js';
-import { session } from './cli.js';
-import { openCache } from './commands.js';
-import type { Origin } from './config/merge.js';
-import type { PlannedStep } from './plan/graph.js';
-import { summarize } from './plan/graph.js';
-import type { StepKey } from './plan/step.js';
-import { closest, describe } from './report/diff.js';
-import type { Session } from './session.js';
+import type { GlobalOptions } from '../cli.js';
+import { session } from '../cli.js';
+import { openCache } from './run.js';
+import type { Origin } from '../config/merge.js';
+import type { PlannedStep } from '../plan/graph.js';
+import { summarize } from '../plan/graph.js';
+import type { StepKey } from '../plan/step.js';
+import { closest, describe } from '../report/diff.js';
+import type { Session } from '../session.js';
+import { ensureTrainerEnv } from '../execute/trainer/env.js';
+import { repoRoot } from '../paths.js';
+import { requirementsFile } from '../steps/trainer.js';
 
 const short = (k: string) => k.slice(0, 12);
 
@@ -208,4 +211,24 @@ export async function cacheCommand(
       console.error(`unknown cache action "${action}": use ls, verify or gc`);
       return 2;
   }
+}
+
+/** `exp env`: the trainer environment of the profile's executor, created if missing. */
+export async function envCommand(g: GlobalOptions): Promise<number> {
+  const s = await session([path.join('experiments', 'table8.yaml')], g);
+  if (!s) return 2;
+  const r = await ensureTrainerEnv({
+    root: repoRoot,
+    requirementsFile: requirementsFile(repoRoot, s.profile),
+    python: process.env.EXP_PYTHON,
+    onProgress: (line) => {
+      console.error(line);
+    },
+  });
+  if (!r.ok) {
+    console.error(`creating the trainer environment failed: ${r.error.message}`);
+    return 1;
+  }
+  console.log(r.value.python);
+  return 0;
 }

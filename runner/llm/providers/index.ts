@@ -1,0 +1,37 @@
+// Builds the provider a generation role names. Which role uses which provider is the profile's
+// business; this module only constructs clients. The SDK-backed providers are imported on first
+// use: loading the AWS and OpenAI SDKs costs more than a fully cached `exp run` itself.
+
+import { unreachable } from '../../result.js';
+import type { Provider, Role } from '../types.js';
+import { OFFLINE_MODEL, offlineProvider } from './offline.js';
+
+export async function createProvider(role: Role): Promise<Provider> {
+  switch (role.provider) {
+    case 'openai': {
+      const { openAiProvider } = await import('./openai.js');
+      return openAiProvider(role.baseURL === undefined ? {} : { baseURL: role.baseURL });
+    }
+    case 'bedrock': {
+      const { bedrockProvider } = await import('./bedrock.js');
+      return bedrockProvider({
+        ...(role.region === undefined ? {} : { region: role.region }),
+        ...(role.endpoint === undefined ? {} : { endpoint: role.endpoint }),
+      });
+    }
+    case 'offline':
+      return offlineProvider();
+    default:
+      return unreachable(role.provider);
+  }
+}
+
+/**
+ * The generator id every record carries: `<provider>:<model>`. The offline generator is always
+ * `offline:offline-v1`, whatever model name a profile gives it, so it never passes for an LLM.
+ */
+export function generatorId(role: Pick<Role, 'provider' | 'model'>): string {
+  return role.provider === 'offline'
+    ? `offline:${OFFLINE_MODEL}`
+    : `${role.provider}:${role.model}`;
+}

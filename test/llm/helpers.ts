@@ -1,0 +1,44 @@
+// Shared test fixtures for the LLM layer: temporary cache roots, fast retry limits and units.
+
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { DEFAULT_LIMITS, type CallLimits } from '../../runner/llm/calls.js';
+import type { Unit } from '../../runner/llm/generate.js';
+
+/** The repository root, from dist/test/llm/. */
+export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+
+export function tempDir(): { dir: string; remove: () => void } {
+  const dir = mkdtempSync(path.join(tmpdir(), 'exp-llm-'));
+  return {
+    dir,
+    remove: () => {
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export const fastLimits = (over: Partial<CallLimits> = {}): CallLimits => ({
+  ...DEFAULT_LIMITS,
+  concurrency: 4,
+  timeoutMs: 2_000,
+  backoffBaseMs: 20,
+  backoffMaxMs: 200,
+  ...over,
+});
+
+export function units(n: number): Unit[] {
+  return Array.from({ length: n }, (_, i) => ({
+    id: `doc${i}`,
+    text: `Report ${i}: the Springfield council met on Monday to discuss budget item ${i} with Mayor Quimby.`,
+    metadata: { source: `Source ${i % 3}`, category: 'politics' },
+  }));
+}
+
+export function useFakeAwsCredentials(): void {
+  process.env['AWS_ACCESS_KEY_ID'] = 'AKIDEXAMPLE';
+  process.env['AWS_SECRET_ACCESS_KEY'] = 'not-a-secret';
+  delete process.env['AWS_PROFILE'];
+}
