@@ -19,8 +19,8 @@ import {
   planCommand,
   whyCommand,
 } from './commands/inspect.js';
-import { runCommand, tablesCommand } from './commands/run.js';
-import { compareCommand, evalCommand } from './commands/scoring.js';
+import { runCommand, tablesCommand, type RunOptions } from './commands/run.js';
+import { compareCommand, evalCommand, type EvalOptions } from './commands/scoring.js';
 
 export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
 
@@ -114,21 +114,21 @@ export async function main(argv: string[]): Promise<number> {
     .option('--keep-going', 'after a failure, still run everything that does not depend on it')
     .option('--jobs <n>', 'CPU slots', (v) => Number(v), availableParallelism())
     .option('--frozen', 'compute nothing: fail on any step that is not cached (CI)')
+    .option(
+      '--max-cost <usd>',
+      "stop LLM generation before spending more than this (overrides the profile's budget)",
+      Number,
+    )
     .addOption(
       new Option('--reporter <kind>', 'output')
         .choices(['auto', 'terminal', 'plain', 'json'])
         .default('auto'),
     )
     .description('run the steps the tables need and write their CSVs')
-    .action(
-      async (
-        files: string[],
-        o: { keepGoing?: boolean; jobs: number; frozen?: boolean; reporter: string },
-      ) => {
-        const s = await session(files, g());
-        set(s ? await runCommand(s, g(), o) : EXIT.usage);
-      },
-    );
+    .action(async (files: string[], o: RunOptions) => {
+      const s = await session(files, g());
+      set(s ? await runCommand(s, g(), o) : EXIT.usage);
+    });
   program
     .command('config')
     .argument('<file>')
@@ -176,18 +176,9 @@ export async function main(argv: string[]): Promise<number> {
     .option('--metrics <list>', 'comma-separated, e.g. hit@1,hit@10,mrr@10')
     .option('--out <file>', 'write metrics and per-query results as JSON')
     .description("score any retriever's output with the benchmark's metrics")
-    .action(
-      async (o: {
-        run: string;
-        format: string;
-        dataset?: string;
-        table?: string;
-        metrics?: string;
-        out?: string;
-      }) => {
-        set(await evalCommand(g(), o));
-      },
-    );
+    .action(async (o: EvalOptions) => {
+      set(await evalCommand(g(), o));
+    });
   program
     .command('compare')
     .argument('<file>')

@@ -40,6 +40,7 @@ def train_sentencepiece(options: dict[str, Any], output_dir: str) -> str:
         input=options["text_file"],
         model_prefix=prefix,
         vocab_size=int(options.get("vocab_size", 2000)),
+        hard_vocab_limit=False,  # an upper bound: a small corpus may not support that many pieces
         model_type="bpe",
         byte_fallback=True,
         split_digits=True,

@@ -23,11 +23,20 @@ export function openCache(g: GlobalOptions): Cache {
   return new Cache(path.resolve(g.cacheDir), process.env.EXP_CACHE_READONLY === '1');
 }
 
-export async function runCommand(
-  s: Session,
-  g: GlobalOptions,
-  o: { keepGoing?: boolean; jobs: number; frozen?: boolean; reporter: string },
-): Promise<number> {
+export interface RunOptions {
+  keepGoing?: boolean;
+  jobs: number;
+  frozen?: boolean;
+  reporter: string;
+  maxCost?: number;
+}
+
+export async function runCommand(s: Session, g: GlobalOptions, o: RunOptions): Promise<number> {
+  // A budget never enters a key: it decides whether a call is made, not what it returns.
+  const profile =
+    o.maxCost === undefined
+      ? s.profile
+      : { ...s.profile, llm: { ...s.profile.llm, budget_usd: o.maxCost } };
   const cache = openCache(g);
   const blocked = [];
   for (const step of s.plan.steps.values()) {
@@ -73,7 +82,7 @@ export async function runCommand(
       frozen: o.frozen ?? false,
       signal: controller.signal,
       emit: reporter.emit,
-      profile: s.profile,
+      profile,
       repoRoot,
       provenance: await provenance(repoRoot),
     });

@@ -23,17 +23,16 @@ function printEvaluation(e: Evaluation): void {
  * included; a TREC run is scored against a table cell's dataset (its corpus step must be cached:
  * `exp run` the table first), with that dataset's gold and metrics.
  */
-export async function evalCommand(
-  g: GlobalOptions,
-  o: {
-    run: string;
-    format: string;
-    dataset?: string;
-    table?: string;
-    metrics?: string;
-    out?: string;
-  },
-): Promise<number> {
+export interface EvalOptions {
+  run: string;
+  format: string;
+  dataset?: string;
+  table?: string;
+  metrics?: string;
+  out?: string;
+}
+
+export async function evalCommand(g: GlobalOptions, o: EvalOptions): Promise<number> {
   let result;
   if (o.format === 'multihop-rag') {
     const parsed = await readMultihopRagOutput(o.run);

@@ -40,10 +40,12 @@ export interface TestQuery {
 
 /** A query file from generation (or a human/docT5query set): any `kind` is accepted. */
 export interface QueryRecord {
+  /** `<unit>#<kind>#<n>` for generated queries. */
   id: string;
   text: string;
   unit: string;
   kind: string;
+  /** `<provider>:<model>`, e.g. `offline:offline-v2`; `human` or `mini` for given sets. */
   generator: string;
   sample: number;
   answer?: string;

@@ -29,9 +29,10 @@ import {
   type RenderFailure,
   type Template,
 } from './prompts.js';
-import { createProvider, generatorId } from './providers/index.js';
+import { createProvider, generatorId, resolvedModel } from './providers/index.js';
 import type { CallStore } from './store.js';
 import type { ChatResponse, CostTable, Provider, Role, Task } from './types.js';
+import type { QueryRecord as DataQueryRecord } from '../data/records.js';
 
 export interface Unit {
   id: string;
@@ -39,19 +40,8 @@ export interface Unit {
   metadata: Record<string, string>;
 }
 
-/** One line of a query file (JSONL). */
-export interface QueryRecord {
-  /** `<unit>#<kind>#<n>` */
-  id: string;
-  text: string;
-  unit: string;
-  kind: string;
-  /** `<provider>:<model>`, e.g. `offline:offline-v1`. */
-  generator: string;
-  sample: number;
-  answer?: string;
-  metadata?: ParsedMetadata;
-}
+/** One line of a query file (JSONL), as every query set writes it. */
+export type QueryRecord = DataQueryRecord & { metadata?: ParsedMetadata };
 
 export interface GenerationReport {
   task: Task;
@@ -276,7 +266,8 @@ export async function generateForUnits(
   let done = 0;
   const result = await runCalls({
     provider: o.provider ?? (await createProvider(o.role)),
-    role: o.role,
+    // Calls are keyed by the model the role really resolves to (the offline generator's version).
+    role: { ...o.role, model: resolvedModel(o.role) },
     jobs,
     store: o.store,
     limits: o.limits,

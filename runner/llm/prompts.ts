@@ -10,8 +10,10 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { err, ok, type Result } from '../result.js';
+import type { Task } from './types.js';
 
-export type TemplateName = 'keywords' | 'questions' | 'constraints' | 'qa-pairs' | 'metadata';
+/** Each generation task has one template, named after it. */
+export type TemplateName = Task;
 
 export interface Template {
   name: TemplateName;

@@ -6,7 +6,8 @@ import type { ProfileFile, Recipe } from '../config/load.js';
 import { DEFAULT_LIMITS, type CallLimits } from '../llm/calls.js';
 import { estimate, generateForUnits, type QueryRecord, type Unit } from '../llm/generate.js';
 import { describeGenerationFailure } from '../llm/messages.js';
-import { templateHash, type TemplateName } from '../llm/prompts.js';
+import { templateHash } from '../llm/prompts.js';
+import { resolvedModel } from '../llm/providers/index.js';
 import { CallStore } from '../llm/store.js';
 import type { CostTable, Role, Task } from '../llm/types.js';
 import type { Cost, RunContext, StepFailure } from '../plan/step.js';
@@ -23,24 +24,17 @@ export interface RoleSlice {
 }
 
 export function roleOf(recipe: Recipe, role: RoleName): RoleSlice {
+  const provider = need<Role['provider']>(recipe, `generator.${role}.provider`);
   return {
-    provider: need<Role['provider']>(recipe, `generator.${role}.provider`),
-    model: need<string>(recipe, `generator.${role}.model`),
+    provider,
+    model: resolvedModel({ provider, model: need<string>(recipe, `generator.${role}.model`) }),
     temperature: optional<number>(recipe, `generator.${role}.temperature`) ?? 0.7,
     max_tokens: optional<number>(recipe, `generator.${role}.max_tokens`) ?? 1024,
   };
 }
 
-export const templateFor: Record<Task, TemplateName> = {
-  questions: 'questions',
-  constraints: 'constraints',
-  'qa-pairs': 'qa-pairs',
-  keywords: 'keywords',
-  metadata: 'metadata',
-};
-
 export function promptEnv(task: Task): Record<string, string> {
-  return { [`prompt:${templateFor[task]}`]: templateHash(templateFor[task]) };
+  return { [`prompt:${task}`]: templateHash(task) };
 }
 
 function costTable(profile: ProfileFile): CostTable {

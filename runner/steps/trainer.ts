@@ -2,16 +2,17 @@
 // step's key (trainer code + pinned requirements of the profile's executor), creating the
 // environment on first use, and running one trainer command with its progress forwarded.
 
-import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { ProfileFile } from '../config/load.js';
-import { ensureTrainerEnv, type TrainerEnv } from '../execute/trainer/env.js';
+import {
+  ensureTrainerEnv,
+  lockHashOf,
+  trainerCodeHash,
+  type TrainerEnv,
+} from '../execute/trainer/env.js';
 import { runTrainer, type TrainerCommand } from '../execute/trainer/local.js';
 import type { RunContext, StepFailure } from '../plan/step.js';
 import { err, ok, type Json, type Result } from '../result.js';
-
-const envHashes = new Map<string, Record<string, string>>();
 
 export function requirementsFile(repoRoot: string, profile: ProfileFile): string {
   const variant =
@@ -19,26 +20,14 @@ export function requirementsFile(repoRoot: string, profile: ProfileFile): string
   return path.join(repoRoot, 'trainers', `requirements-${variant}.txt`);
 }
 
+const envHashes = new Map<string, Record<string, string>>();
+
 /** Content hashes of the trainer code and its environment lock (computed once per process). */
 export function trainerEnvHash(repoRoot: string, profile: ProfileFile): Record<string, string> {
   const req = requirementsFile(repoRoot, profile);
   let hashes = envHashes.get(req);
   if (!hashes) {
-    const code = createHash('sha256');
-    const walk = (dir: string, rel: string) => {
-      for (const name of readdirSync(dir).sort()) {
-        const abs = path.join(dir, name);
-        if (name === 'tests' || name === '__pycache__') continue;
-        if (statSync(abs).isDirectory()) walk(abs, `${rel}${name}/`);
-        else if (name.endsWith('.py'))
-          code.update(`${rel}${name}\0`).update(readFileSync(abs)).update('\0');
-      }
-    };
-    walk(path.join(repoRoot, 'trainers'), '');
-    hashes = {
-      trainer_code: code.digest('hex'),
-      trainer_lock: createHash('sha256').update(readFileSync(req)).digest('hex'),
-    };
+    hashes = { trainer_code: trainerCodeHash(repoRoot), trainer_lock: lockHashOf(req) };
     envHashes.set(req, hashes);
   }
   return hashes;

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -182,3 +183,42 @@ describe('mini corpus', () => {
     });
   });
 });
+
+it('mini holds out training queries after the test queries without changing them', async () => {
+  await withTempDir(async (plain) => {
+    await withTempDir(async (held) => {
+      await holdOutCase(plain, held);
+    });
+  });
+});
+
+async function holdOutCase(plain: string, held: string): Promise<void> {
+  const base = {
+    seed: 5,
+    articles: 12,
+    queries: 20,
+    tokenizer: whitespaceTokenizer,
+    maxTokens: 10_000,
+  };
+  expect((await adaptMini({ ...base, outDir: plain })).ok).toBe(true);
+  const r = await adaptMini({ ...base, outDir: held, trainQueries: 15 });
+  expect(r.ok).toBe(true);
+  const read = (d: string, f: string) => readFileSync(path.join(d, f), 'utf8');
+  expect(read(held, 'queries.jsonl')).toBe(read(plain, 'queries.jsonl'));
+  expect(read(held, 'qrels.txt')).toBe(read(plain, 'qrels.txt'));
+  const human = read(held, 'human-queries.jsonl')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { kind: string; unit: string });
+  expect(human.length).toBeGreaterThan(10);
+  const units = new Set(
+    read(held, 'corpus.jsonl')
+      .trim()
+      .split('\n')
+      .map((l) => (JSON.parse(l) as { id: string }).id),
+  );
+  for (const q of human) {
+    expect(q.kind).toBe('human');
+    expect(units.has(q.unit)).toBe(true);
+  }
+}

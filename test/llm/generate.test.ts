@@ -49,17 +49,17 @@ describe('offline generation', () => {
     if (!a.ok || !b.ok) return;
     expect(a.value.records).toEqual(b.value.records);
     const renamed = await gen('questions', { role: { ...offline, model: 'mixtral-8x7b' } });
-    expect(renamed.ok && renamed.value.records[0]?.generator).toBe('offline:offline-v1');
+    expect(renamed.ok && renamed.value.records[0]?.generator).toBe('offline:offline-v2');
     const first = a.value.records[0];
     expect(first).toMatchObject({
       id: 'doc0#sentence#0',
       unit: 'doc0',
       kind: 'sentence',
-      generator: 'offline:offline-v1',
+      generator: 'offline:offline-v2',
       sample: 0,
     });
     expect(a.value.report).toMatchObject({
-      generator: 'offline:offline-v1',
+      generator: 'offline:offline-v2',
       units: 5,
       asked: 20,
       calls: { fresh: 5, cached: 0 },

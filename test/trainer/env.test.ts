@@ -63,13 +63,13 @@ describe('trainerCodeHash', () => {
     const root = await mkdtemp(path.join(os.tmpdir(), 'exp-code-'));
     await mkdir(path.join(root, 'trainers', 'tests'), { recursive: true });
     await writeFile(path.join(root, 'trainers', 'sft.py'), 'A = 1\n');
-    const h1 = await trainerCodeHash(root);
+    const h1 = trainerCodeHash(root);
     await writeFile(path.join(root, 'trainers', 'tests', 'test_x.py'), 'B = 2\n');
     await writeFile(path.join(root, 'trainers', 'bench_retrieve.py'), 'C = 3\n');
-    expect(await trainerCodeHash(root)).toBe(h1);
+    expect(trainerCodeHash(root)).toBe(h1);
     await writeFile(path.join(root, 'trainers', 'sft.py'), 'A = 2\n');
-    expect(await trainerCodeHash(root)).not.toBe(h1);
-    expect(await trainerCodeHash(repoRoot)).toMatch(/^[0-9a-f]{64}$/);
+    expect(trainerCodeHash(root)).not.toBe(h1);
+    expect(trainerCodeHash(repoRoot)).toMatch(/^[0-9a-f]{64}$/);
     expect(
       (await readFile(path.join(repoRoot, 'trainers', '__main__.py'), 'utf8')).length,
     ).toBeGreaterThan(0);

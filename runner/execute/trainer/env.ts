@@ -6,7 +6,8 @@
 // Also hashes the trainer code, which with the lock hash enters every trainer step's cache key.
 
 import { createHash, randomBytes } from 'node:crypto';
-import { access, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { readdirSync, readFileSync } from 'node:fs';
+import { access, mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 
 import { err, ok, type Result } from '../../result.js';
@@ -41,9 +42,8 @@ async function exists(p: string): Promise<boolean> {
   }
 }
 
-export async function lockHashOf(requirementsFile: string): Promise<string> {
-  const bytes = await readFile(requirementsFile);
-  return createHash('sha256').update(bytes).digest('hex').slice(0, 16);
+export function lockHashOf(requirementsFile: string): string {
+  return createHash('sha256').update(readFileSync(requirementsFile)).digest('hex').slice(0, 16);
 }
 
 export async function ensureTrainerEnv(
@@ -51,7 +51,7 @@ export async function ensureTrainerEnv(
 ): Promise<Result<TrainerEnv, TrainerFailure>> {
   let lockHash: string;
   try {
-    lockHash = await lockHashOf(opts.requirementsFile);
+    lockHash = lockHashOf(opts.requirementsFile);
   } catch (e) {
     return err({
       reason: 'env-failed',
@@ -121,20 +121,18 @@ export async function ensureTrainerEnv(
   return ok({ python, lockHash, created: true });
 }
 
-/** Files in `trainers/` that are not part of the trainer's behaviour and stay out of the key. */
-const NOT_TRAINER_CODE = new Set(['bench_retrieve.py']);
-
-/** sha256 over the trainer package's sources (sorted relative paths and contents). */
-export async function trainerCodeHash(repoRoot: string): Promise<string> {
+/** sha256 over the trainer package's sources (sorted relative paths and contents); tests and
+ * benchmarks (`bench_*.py`) are not part of the trainer's behaviour and stay out of the key. */
+export function trainerCodeHash(repoRoot: string): string {
   const dir = path.join(repoRoot, 'trainers');
-  const files = (await readdir(dir))
-    .filter((f) => f.endsWith('.py') && !NOT_TRAINER_CODE.has(f))
+  const files = readdirSync(dir)
+    .filter((f) => f.endsWith('.py') && !f.startsWith('bench_'))
     .sort();
   const hash = createHash('sha256');
   for (const f of files) {
-    const bytes = await readFile(path.join(dir, f));
+    const bytes = readFileSync(path.join(dir, f));
     // Length-prefix each part so that moving bytes between a name and a file changes the hash.
-    hash.update(`trainers/${f}\0${bytes.length}\0`).update(bytes);
+    hash.update(`trainers/${f}\0${String(bytes.length)}\0`).update(bytes);
   }
   return hash.digest('hex');
 }

@@ -27,11 +27,15 @@ export async function createProvider(role: Role): Promise<Provider> {
 }
 
 /**
- * The generator id every record carries: `<provider>:<model>`. The offline generator is always
- * `offline:offline-v1`, whatever model name a profile gives it, so it never passes for an LLM.
+ * The model id a role really resolves to, which enters call and step keys. The offline
+ * generator's is its own version, whatever model name a profile gives it: a change to what it
+ * writes is a new version, so nothing cached from the old one is reused.
  */
+export function resolvedModel(role: Pick<Role, 'provider' | 'model'>): string {
+  return role.provider === 'offline' ? OFFLINE_MODEL : role.model;
+}
+
+/** The generator id every record carries: `<provider>:<resolved model>`; never passes an offline one for an LLM. */
 export function generatorId(role: Pick<Role, 'provider' | 'model'>): string {
-  return role.provider === 'offline'
-    ? `offline:${OFFLINE_MODEL}`
-    : `${role.provider}:${role.model}`;
+  return `${role.provider}:${resolvedModel(role)}`;
 }

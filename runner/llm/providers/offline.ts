@@ -6,8 +6,10 @@
 import { createHash } from 'node:crypto';
 import { err, ok, type Result } from '../../result.js';
 import type { CallFailure, ChatRequest, ChatResponse, PromptSource, Provider } from '../types.js';
+import { splitSentences } from '../../data/sentences.js';
 
-export const OFFLINE_MODEL = 'offline-v1';
+// v2: questions restate the context's statements; keywords skip sentence-initial words.
+export const OFFLINE_MODEL = 'offline-v2';
 
 export function offlineProvider(): Provider {
   return {
@@ -45,14 +47,22 @@ const STOPWORDS = new Set(
   ).split(' '),
 );
 
-/** Salient terms: capitalised spans (names, places) first, then the most frequent content words. */
+/**
+ * Salient terms: names (capitalised spans) first, then the most frequent content words. A
+ * capitalised word that only ever starts a sentence ("Analysts said …") is not a name.
+ */
 export function salientTerms(text: string, limit = 12): string[] {
+  const midSentence = new Set(
+    [...text.matchAll(/[^.!?\s]\s+([A-Z][\w'’-]*)/g)].map((m) => m[1] ?? ''),
+  );
   const entities = new Map<string, number>();
   for (const match of text.matchAll(/\b[A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*)*/g)) {
-    const span = match[0]
-      .split(/\s+/)
-      .filter((w, i) => i > 0 || !STOPWORDS.has(w.toLowerCase()))
-      .join(' ');
+    const words = match[0].split(/\s+/);
+    const first = words[0] ?? '';
+    if (STOPWORDS.has(first.toLowerCase()) || (words.length === 1 && !midSentence.has(first))) {
+      words.shift();
+    }
+    const span = words.join(' ');
     if (span.length >= 3) entities.set(span, (entities.get(span) ?? 0) + 1);
   }
   const words = new Map<string, number>();
@@ -70,6 +80,19 @@ export function salientTerms(text: string, limit = 12): string[] {
   return terms.length > 0 ? terms : ['the reported events'];
 }
 
+/** The context's sentences, as statements a question can be made from. */
+function statements(text: string): string[] {
+  const out = splitSentences(text)
+    .map((s) => s.text.trim().replace(/[.!?]+$/, ''))
+    .filter((s) => s.split(/\s+/).length >= 4);
+  return out.length > 0 ? out : [text.trim().replace(/[.!?]+$/, '')];
+}
+
+const lower = (s: string): string =>
+  /^[A-Z][a-z]/.test(s) && !/^[A-Z][a-z]+\s+[A-Z]/.test(s)
+    ? s.charAt(0).toLowerCase() + s.slice(1)
+    : s;
+
 /** A small PRNG seeded from the unit and the sample index, so a re-asked sample differs. */
 function rng(seed: string): () => number {
   let state = createHash('sha256').update(seed).digest().readUInt32LE(0) || 1;
@@ -81,38 +104,41 @@ function rng(seed: string): () => number {
   };
 }
 
+// Questions restate one of the context's statements, or ask about a name in it: an offline
+// stand-in for an LLM's questions that keeps the words a retriever can learn from.
 const QUESTION_TEMPLATES = [
-  (a: string) => `What was reported about ${a}?`,
-  (a: string, b: string) => `How is ${a} connected to ${b}?`,
-  (a: string) => `What happened involving ${a}?`,
-  (a: string, b: string) => `Which report mentions both ${a} and ${b}?`,
-  (a: string) => `Why is ${a} in the news?`,
-  (a: string, b: string) => `What role does ${a} play in the story about ${b}?`,
+  (s: string) => `Which report says that ${lower(s)}?`,
+  (s: string) => `Where can I read that ${lower(s)}?`,
+  (s: string, a: string) => `What happened with ${a}, given that ${lower(s)}?`,
+  (s: string) => `Is it true that ${lower(s)}?`,
+  (s: string, a: string) => `What is known about ${a}?`,
 ];
 
-function constraintQuestion(key: string, value: string, a: string): string {
+/** A question that must be answered from documents with this metadata value. */
+function constraintQuestion(key: string, value: string, statement: string): string {
+  const claim = lower(statement);
   switch (key) {
     case 'source':
-      return `What did ${value} report about ${a}?`;
+      return `According to ${value}, is it true that ${claim}?`;
     case 'author':
-      return `What did ${value} write about ${a}?`;
+      return `In the article by ${value}, how is it reported that ${claim}?`;
     case 'published_at':
     case 'date':
-      return `What was reported about ${a} in news published on ${value.slice(0, 10)}?`;
+      return `In news published on ${value.slice(0, 10)}, where is it reported that ${claim}?`;
     case 'category':
-      return `Which ${value} story covers ${a}?`;
+      return `Which ${value} story says that ${claim}?`;
     case 'title':
-      return `What does the piece titled "${value}" say about ${a}?`;
+      return `Does the piece titled "${value}" say that ${claim}?`;
     case 'perspective':
     case 'leaning':
     case 'polarity':
-      return `How do ${value}-leaning outlets describe ${a}?`;
+      return `How do ${value}-leaning outlets report that ${claim}?`;
     case 'topic':
-      return `Which ${value} news covers ${a}?`;
+      return `Which ${value} news says that ${claim}?`;
     case 'location':
-      return `What news from ${value} involves ${a}?`;
+      return `What news from ${value} says that ${claim}?`;
     default:
-      return `Which document with ${key} "${value}" mentions ${a}?`;
+      return `Which document with ${key} "${value}" says that ${claim}?`;
   }
 }
 
@@ -187,6 +213,10 @@ function generate(source: PromptSource, sample: number): string {
   const subjects = terms.slice(0, Math.max(3, Math.ceil(terms.length / 2)));
   const pick = (i: number): string =>
     subjects[(i + Math.floor(random() * subjects.length)) % subjects.length] ?? terms[0] ?? '';
+  const said = (i: number): string => {
+    const all = statements(source.text);
+    return all[(i + Math.floor(random() * all.length)) % all.length] ?? '';
+  };
   const lines: string[] = [];
   switch (source.task) {
     case 'keywords':
@@ -205,7 +235,7 @@ function generate(source: PromptSource, sample: number): string {
         const template =
           QUESTION_TEMPLATES[Math.floor(random() * QUESTION_TEMPLATES.length)] ??
           QUESTION_TEMPLATES[0];
-        lines.push(`- ${template?.(pick(i), pick(i + 1)) ?? ''}`);
+        lines.push(`- ${template?.(said(i), pick(i)) ?? ''}`);
       }
       return lines.join('\n');
     case 'constraints': {
@@ -213,15 +243,20 @@ function generate(source: PromptSource, sample: number): string {
       for (let i = 0; i < source.m; i++) {
         const field = fields[Math.floor(random() * fields.length)];
         lines.push(
-          `- ${field === undefined ? `What was reported about ${pick(i)}?` : constraintQuestion(field[0], field[1], pick(i))}`,
+          `- ${field === undefined ? `Which report says that ${lower(said(i))}?` : constraintQuestion(field[0], field[1], said(i))}`,
         );
       }
       return lines.join('\n');
     }
     case 'qa-pairs':
+      // Hard pairs: the statement with its leading name masked, the name as the answer.
       for (let i = 0; i < source.m; i++) {
-        const [a, b] = [pick(i), pick(i + 2)];
-        lines.push(`- Query: which report mentions ${a} alongside another name? Answer: ${b}`);
+        const statement = said(i);
+        const name = terms.find((t) => statement.startsWith(t) && /^[A-Z]/.test(t));
+        const query = name
+          ? `Who ${statement.slice(name.length).trim()}?`
+          : `Which report says that ${lower(statement)}?`;
+        lines.push(`- Query: ${query} Answer: ${name ?? pick(i)}`);
       }
       return lines.join('\n');
   }
