@@ -24,29 +24,22 @@ function time(args: string[], cwd: string, env: NodeJS.ProcessEnv): number {
   return Number(process.hrtime.bigint() - t0) / 1e6;
 }
 
-/** 9 tables over two datasets, rows varying every knob the fake pipeline reads. */
+/** 9 tables of 4–5 rows; every row changes what its prepare, train and tune steps read. */
 function suite(): string {
   const dir = mkdtempSync(path.join(tmpdir(), 'exp-bench-'));
   cpSync(path.join(repoRoot, 'test', 'fixtures', 'suite'), dir, { recursive: true });
   for (let t = 0; t < 9; t++) {
-    const rows = [
-      `  Base: {}`,
-      `  Epochs: { sft: { epochs: ${String(3 + t)} } }`,
-      `  Concat: { combine: concat, sft: { epochs: ${String(3 + t)} } }`,
-      `  Random: { preference: { negatives: random, k: ${String(t + 1)} } }`,
-      `  Top: { preference: { negatives: model-top, k: ${String(t + 2)} } }`,
+    const rows = Array.from({ length: t % 2 ? 4 : 5 }, (_, r) => {
+      const d = `{ queries: { chunk: { m: ${String(r + 1)} } }, sft: { epochs: ${String(t + 1)} }, preference: { negatives: model-top, k: ${String(r + 1)} } }`;
+      return `  Row ${String(r)}: ${d}`;
+    });
+    const head = [
+      `table: t${String(t)}`,
+      'title: Bench',
+      'datasets: [alpha]',
+      `base: { source: { adapter: fake, path: t${String(t)} } }`,
     ];
-    writeFileSync(
-      path.join(dir, `t${String(t)}.yaml`),
-      [
-        `table: t${String(t)}`,
-        'title: Bench',
-        `datasets: [${t % 2 ? 'alpha, beta' : 'alpha'}]`,
-        'rows:',
-        ...rows,
-        '',
-      ].join('\n'),
-    );
+    writeFileSync(path.join(dir, `t${String(t)}.yaml`), [...head, 'rows:', ...rows, ''].join('\n'));
   }
   return dir;
 }

@@ -9,7 +9,6 @@ import type { GlobalOptions } from '../cli.js';
 import type { RunEvent } from '../execute/events.js';
 import { jsonReporter } from '../execute/reporters/json.js';
 import { plainReporter } from '../execute/reporters/plain.js';
-import { terminalReporter } from '../execute/reporters/terminal.js';
 import { execute } from '../execute/scheduler.js';
 import { repoRoot } from '../paths.js';
 import type { PlannedCell } from '../plan/graph.js';
@@ -21,6 +20,12 @@ import type { Session } from '../session.js';
 
 export function openCache(g: GlobalOptions): Cache {
   return new Cache(path.resolve(g.cacheDir), process.env.EXP_CACHE_READONLY === '1');
+}
+
+/** A function that computes its value on the first call only. */
+function once<T>(f: () => Promise<T>): () => Promise<T> {
+  let p: Promise<T> | undefined;
+  return () => (p ??= f());
 }
 
 export interface RunOptions {
@@ -55,12 +60,13 @@ export async function runCommand(s: Session, g: GlobalOptions, o: RunOptions): P
         ? 'plain'
         : 'terminal'
       : o.reporter;
+  // listr2 is loaded only for a terminal: CI and fully cached runs should not pay for it.
   const reporter =
     kind === 'json'
       ? jsonReporter()
       : kind === 'plain'
         ? plainReporter()
-        : terminalReporter(s.plan);
+        : (await import('../execute/reporters/terminal.js')).terminalReporter(s.plan);
   const controller = new AbortController();
   const onSignal = (signal: NodeJS.Signals) => {
     reporter.emit({ type: 'interrupted', signal } satisfies RunEvent);
@@ -84,7 +90,7 @@ export async function runCommand(s: Session, g: GlobalOptions, o: RunOptions): P
       emit: reporter.emit,
       profile,
       repoRoot,
-      provenance: await provenance(repoRoot),
+      provenance: once(() => provenance(repoRoot)),
     });
     await reporter.close();
     const state = (c: PlannedCell): CellState => {

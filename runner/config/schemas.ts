@@ -4,39 +4,39 @@
 // experiment files.
 
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
-import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
+import type { ValidateFunction } from 'ajv';
 import { repoRoot } from '../paths.js';
 
-export type SchemaName = 'experiment' | 'dataset' | 'profile' | 'recipe' | 'reference';
+export const SCHEMA_NAMES = ['recipe', 'experiment', 'dataset', 'profile', 'reference'] as const;
+export type SchemaName = (typeof SCHEMA_NAMES)[number];
 type Schema = Record<string, unknown>;
 
-const names: SchemaName[] = ['recipe', 'experiment', 'dataset', 'profile', 'reference'];
+/** Validators compiled from the schemas at build time (build-validators.ts). */
+export const validatorsFile = path.join(repoRoot, 'dist', 'validators.cjs');
 
 export class Schemas {
-  private readonly ajv = new Ajv2020({ allErrors: true, strict: false });
   private readonly byName = new Map<SchemaName, Schema>();
   private readonly byId = new Map<string, Schema>();
-  private readonly compiled = new Map<SchemaName, ValidateFunction>();
+  private validators?: Record<SchemaName, ValidateFunction>;
 
   constructor(dir = path.join(repoRoot, 'schemas')) {
-    for (const name of names) {
+    for (const name of SCHEMA_NAMES) {
       const schema = JSON.parse(
         readFileSync(path.join(dir, `${name}.schema.json`), 'utf8'),
       ) as Schema;
       this.byName.set(name, schema);
       this.byId.set(`${name}.schema.json`, schema);
-      this.ajv.addSchema(schema);
     }
   }
 
   validator(name: SchemaName): ValidateFunction {
-    let v = this.compiled.get(name);
-    if (!v) {
-      v = this.ajv.getSchema(String(this.get(name).$id)) as ValidateFunction;
-      this.compiled.set(name, v);
-    }
-    return v;
+    this.validators ??= createRequire(import.meta.url)(validatorsFile) as Record<
+      SchemaName,
+      ValidateFunction
+    >;
+    return this.validators[name];
   }
 
   get(name: SchemaName): Schema {

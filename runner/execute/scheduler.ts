@@ -25,7 +25,8 @@ export interface ExecuteOptions {
   emit: Emit;
   profile: ProfileFile;
   repoRoot: string;
-  provenance: Json;
+  /** Asked for only when a step is published, so a fully cached run never shells out to git. */
+  provenance: () => Promise<Json>;
 }
 
 export interface ExecuteResult {
@@ -278,7 +279,7 @@ async function runOne(
         finished: new Date(finished).toISOString(),
         seconds: (finished - t0) / 1000,
       },
-      provenance: o.provenance,
+      provenance: await o.provenance(),
     });
     staged = undefined;
     o.emit({ type: 'step-done', seconds: (finished - t0) / 1000, ...ref(step) });
