@@ -12,6 +12,7 @@ import { plainReporter } from '../execute/reporters/plain.js';
 import { execute } from '../execute/scheduler.js';
 import { repoRoot } from '../paths.js';
 import type { PlannedCell } from '../plan/graph.js';
+import type { StepKey } from '../plan/step.js';
 import { closest, describe } from '../report/diff.js';
 import { provenance } from '../report/provenance.js';
 import { readRecords, recordsDir, writeRecord } from '../report/records.js';
@@ -93,18 +94,7 @@ export async function runCommand(s: Session, g: GlobalOptions, o: RunOptions): P
       provenance: once(() => provenance(repoRoot)),
     });
     await reporter.close();
-    const state = (c: PlannedCell): CellState => {
-      const seen = new Set<string>();
-      const failedUnder = (k: string): boolean => {
-        if (seen.has(k)) return false;
-        seen.add(k);
-        if (result.status.get(k as PlannedCell['terminal']) === 'failed') return true;
-        return Object.values(s.plan.steps.get(k as PlannedCell['terminal'])?.inputs ?? {}).some(
-          failedUnder,
-        );
-      };
-      return failedUnder(c.terminal) ? 'failed' : 'missing';
-    };
+    const state = (c: PlannedCell) => cellState(s, c, (k) => result.status.get(k) === 'failed');
     if (!cache.readOnly) {
       const dir = recordsDir(path.resolve(g.resultsDir), s.profile.name);
       for (const c of s.plan.cells) {
@@ -121,7 +111,28 @@ export async function runCommand(s: Session, g: GlobalOptions, o: RunOptions): P
   }
 }
 
-async function tablesFor(s: Session, g: GlobalOptions, state?: (c: PlannedCell) => CellState) {
+/** Why a cell has no result: a step this profile cannot run, a failed step, or not run yet. */
+function cellState(
+  s: Session,
+  c: PlannedCell,
+  failed: (k: StepKey) => boolean = () => false,
+): CellState {
+  const closure = new Set<StepKey>();
+  const walk = (k: StepKey) => {
+    if (closure.has(k)) return;
+    closure.add(k);
+    Object.values(s.plan.steps.get(k)?.inputs ?? {}).forEach(walk);
+  };
+  walk(c.terminal);
+  if ([...closure].some((k) => s.plan.steps.get(k)?.blocked)) return 'blocked';
+  return [...closure].some(failed) ? 'failed' : 'missing';
+}
+
+async function tablesFor(
+  s: Session,
+  g: GlobalOptions,
+  state: (c: PlannedCell) => CellState = (c) => cellState(s, c),
+) {
   const records = await readRecords(recordsDir(path.resolve(g.resultsDir), s.profile.name));
   return s.experiments.map((exp) => {
     const cells = s.plan.cells.filter((c) => c.cell.table === exp.experiment.value.table);
@@ -157,7 +168,8 @@ export async function tablesCommand(
   }
   const problems: string[] = [];
   for (const t of await tablesFor(s, g)) {
-    for (const c of t.csv.missing) {
+    // Cells this profile cannot compute (blocked) are expected to be absent.
+    for (const { cell: c } of t.csv.absent.filter((a) => a.state === 'missing')) {
       const same = [...t.records.values()].filter((r) => r.dataset === c.cell.dataset);
       const near = closest(c.cell.recipe, same, (r) => r.recipe);
       problems.push(

@@ -12,10 +12,12 @@ import type { ResultRecord } from './records.js';
 export interface TableCsv {
   wide: string;
   long: string;
-  missing: PlannedCell[];
+  /** Cells without a record, with the reason the table shows for them. */
+  absent: { cell: PlannedCell; state: CellState }[];
 }
 
-export type CellState = 'missing' | 'failed';
+/** Why a cell has no value: never computed, a step failed, or this profile cannot compute it. */
+export type CellState = 'missing' | 'failed' | 'blocked';
 
 const fmt = (v: number) => v.toFixed(2);
 
@@ -54,13 +56,13 @@ export function buildTable(
   }
   const wide: string[][] = [header];
   const long: string[][] = [['table', 'row', 'dataset', 'seed', 'metric', 'value', 'reference']];
-  const missing: PlannedCell[] = [];
+  const absent: TableCsv['absent'] = [];
   for (const row of exp.rows) {
     const line = [row];
     for (const d of datasets) {
       const mine = cells.filter((c) => c.cell.row === row && c.cell.dataset === d);
       const found = mine.map((c) => ({ c, r: records.get(c.terminal) }));
-      for (const f of found) if (!f.r) missing.push(f.c);
+      for (const f of found) if (!f.r) absent.push({ cell: f.c, state: stateOf(f.c) });
       for (const m of metricsOf.get(d) ?? []) {
         const refValue = ref?.[row]?.[d]?.[m];
         const values = found.flatMap((f) => (f.r?.values[m] !== undefined ? [f.r.values[m]] : []));
@@ -92,5 +94,5 @@ export function buildTable(
     }
     wide.push(line);
   }
-  return { wide: stringify(wide), long: stringify(long), missing };
+  return { wide: stringify(wide), long: stringify(long), absent };
 }

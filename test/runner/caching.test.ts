@@ -168,3 +168,28 @@ test('without --keep-going a failure stops new launches', async () => {
   expect(r.exitCode).toBe(1);
   expect(invocations(dir)).toEqual({ source: 1 });
 });
+
+test('a cell this profile cannot compute stops the run at plan time, or is marked blocked with --keep-going', async () => {
+  const dir = suite();
+  const file = path.join(dir, 'negatives.yaml');
+  writeFileSync(
+    file,
+    readFileSync(file, 'utf8').replace(
+      'Top-5 negative: { preference: { negatives: model-top, k: 5 } }',
+      'Top-5 negative: { preference: { negatives: model-top, k: 5 }, fake: { blocked: { tune: "needs a GPU" } } }',
+    ),
+  );
+  const refused = await exp(dir, ['run', 'negatives.yaml']);
+  expect(refused.exitCode).toBe(2);
+  expect(refused.stderr).toContain(
+    'cannot run tune in profile local: needs a GPU (needed by negatives/Top-5 negative/alpha',
+  );
+  expect(invocations(dir)).toEqual({});
+  const r = await exp(dir, ['run', 'negatives.yaml', '--keep-going']);
+  expect(r.exitCode).toBe(1);
+  const csv = readFileSync(path.join(dir, 'results/local/negatives.csv'), 'utf8').split('\n');
+  expect(csv[3]?.startsWith('Top-5 negative,blocked,')).toBe(true);
+  expect(csv[1]).not.toMatch(/blocked|missing|failed/);
+  const check = await exp(dir, ['tables', 'negatives.yaml', '--check']);
+  expect(check.exitCode, check.stderr).toBe(0);
+});
