@@ -155,22 +155,19 @@ export async function runCalls<T>(
       stop ??= { reason: 'llm-consecutive-failures', count: consecutive, last: f };
   };
 
+  /** What a call costs under the budget's price table (0 without a budget). */
+  const priced = (model: string, tokensIn: number, tokensOut: number): number =>
+    o.budget === undefined
+      ? 0
+      : (costUsd(o.budget.costTable, o.provider.name, model, tokensIn, tokensOut) ?? 0);
   const attempt = async (identity: CallIdentity, job: CallJob): Promise<Attempt> => {
     const inputEstimate = estimateTokens(identity.prompt);
     for (let n = 1; ; n++) {
       while (stop === undefined && !signal.aborted && performance.now() < pauseUntil)
         await sleep(pauseUntil - performance.now(), signal);
       if (stop !== undefined || signal.aborted) return 'stopped';
-      const nextUsd =
-        o.budget === undefined
-          ? 0
-          : (costUsd(
-              o.budget.costTable,
-              o.provider.name,
-              identity.model,
-              inputEstimate,
-              identity.max_tokens,
-            ) ?? 0);
+      // Worst case: the whole output budget is used.
+      const nextUsd = priced(identity.model, inputEstimate, identity.max_tokens);
       if (o.budget !== undefined && stats.costUsd + reservedUsd + nextUsd > o.budget.maxUsd) {
         stop ??= {
           reason: 'llm-budget',
@@ -209,16 +206,7 @@ export async function runCalls<T>(
         rateLimitStreak = 0;
         stats.tokensIn += r.value.inputTokens;
         stats.tokensOut += r.value.outputTokens;
-        stats.costUsd +=
-          o.budget === undefined
-            ? 0
-            : (costUsd(
-                o.budget.costTable,
-                o.provider.name,
-                identity.model,
-                r.value.inputTokens,
-                r.value.outputTokens,
-              ) ?? 0);
+        stats.costUsd += priced(identity.model, r.value.inputTokens, r.value.outputTokens);
         tpm?.adjust(r.value.inputTokens + r.value.outputTokens - tokenEstimate);
         return r;
       }
