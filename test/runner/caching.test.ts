@@ -193,3 +193,45 @@ test('a cell this profile cannot compute stops the run at plan time, or is marke
   const check = await exp(dir, ['tables', 'negatives.yaml', '--check']);
   expect(check.exitCode, check.stderr).toBe(0);
 });
+
+test.each(['SIGINT', 'SIGTERM'] as const)(
+  '%s stops launching, ends running steps and their processes, and leaves the cache consistent',
+  async (signal) => {
+    const dir = suite();
+    const env = {
+      EXP_STEP_KINDS: fakeKinds,
+      EXP_FAKE_LOG: path.join(dir, 'invocations.log'),
+      CI: 'true',
+    };
+    const child = execa(
+      'node',
+      [bin, 'run', 'negatives.yaml', '--reporter', 'json', '--set', 'fake.sleep.train=20000'],
+      { cwd: dir, env, reject: false },
+    );
+    let out = '';
+    await new Promise<void>((resolve) => {
+      child.stdout.on('data', (b: Buffer) => {
+        out += b.toString();
+        if (events(out).some((e) => e.type === 'step-start' && e.kind === 'train')) resolve();
+      });
+    });
+    const t0 = Date.now();
+    child.kill(signal);
+    const r = await child;
+    // The 20 s fake training was ended, not waited for.
+    expect(Date.now() - t0).toBeLessThan(10_000);
+    expect(r.exitCode).toBe(1);
+    expect(events(r.stdout).some((e) => e.type === 'interrupted')).toBe(true);
+    expect(events(r.stdout).some((e) => e.type === 'step-done' && e.kind === 'train')).toBe(false);
+    expect((await exp(dir, ['cache', 'verify'])).stdout).toContain('cache verified');
+    const again = await exp(dir, [
+      'run',
+      'negatives.yaml',
+      '--reporter',
+      'json',
+      '--set',
+      'fake.sleep.train=10',
+    ]);
+    expect(again.exitCode).toBe(0);
+  },
+);
