@@ -19,7 +19,14 @@ export interface TableCsv {
 /** Why a cell has no value: never computed, a step failed, or this profile cannot compute it. */
 export type CellState = 'missing' | 'failed' | 'blocked';
 
-const fmt = (v: number) => v.toFixed(2);
+/** Counts print as integers; metrics and rates with two decimals, as the paper prints them. */
+const fmt = (v: number) => (Number.isInteger(v) ? String(v) : v.toFixed(2));
+
+/** Columns of the tables that report something other than a dataset's retrieval metrics. */
+export const COLUMNS = {
+  statistics: ['contexts', 'chunk_queries', 'sentence_queries', 'constraints_queries'],
+  similarity: ['win_rate', 'tie_rate'],
+} as const;
 
 function meanSd(values: number[]): { mean: number; sd: number } {
   const mean = values.reduce((s, v) => s + v, 0) / values.length;
@@ -40,9 +47,10 @@ export function buildTable(
   const { table } = exp.experiment.value;
   const ref = reference?.tables[table];
   const refName = reference?.name ?? 'reference';
+  const kind = exp.experiment.value.kind ?? 'retrieval';
   const metricsOf = new Map<string, string[]>();
   for (const c of cells) {
-    const m = c.cell.recipe.metrics;
+    const m = kind === 'retrieval' ? c.cell.recipe.metrics : [...COLUMNS[kind]];
     if (Array.isArray(m) && !metricsOf.has(c.cell.dataset))
       metricsOf.set(c.cell.dataset, m.map(String));
   }
@@ -74,14 +82,15 @@ export function buildTable(
             d,
             String(f.c.cell.seed),
             m,
-            v === undefined ? stateOf(f.c) : fmt(v),
+            v !== undefined ? fmt(v) : f.r ? '' : stateOf(f.c),
             refValue === undefined ? '' : fmt(refValue),
           ]);
         }
         if (mine.length === 0) line.push('');
-        else if (values.length < mine.length)
-          line.push(stateOf(found.find((f) => !f.r)?.c as PlannedCell));
-        else {
+        else if (values.length < mine.length) {
+          const without = found.find((f) => !f.r)?.c;
+          line.push(without ? stateOf(without) : '');
+        } else {
           const { mean, sd } = meanSd(values);
           line.push(values.length > 1 ? `${fmt(mean)} ± ${fmt(sd)}` : fmt(mean));
         }

@@ -15,7 +15,10 @@ import { whitespaceTokenizer, type Tokenizer } from '../data/tokenizer.js';
 import type { DataError } from '../data/errors.js';
 import type { RunContext, StepFailure, StepKind } from '../plan/step.js';
 import { err, ok, type Json, type Result } from '../result.js';
-import { fromData, need } from './common.js';
+import { FILES, fromData, need, readLines } from './common.js';
+import { estimateCost, generate, promptEnv, roleOf, type RoleSlice } from './generation.js';
+import type { CorpusUnit } from '../data/records.js';
+import { writeJsonl } from '../data/jsonl.js';
 import { loadTokenizer } from './tokenizer.js';
 import { trainerEnvHash } from './trainer.js';
 
@@ -42,10 +45,21 @@ interface Slice {
 /** Effectively unlimited: a document-level unit is never split. */
 const WHOLE = Number.MAX_SAFE_INTEGER;
 
+/**
+ * AGNews (PIR benchmark) has no topic or location fields: an LLM extracts them (appendix A.3)
+ * from the raw documents, then the adapter runs again with them merged and the test queries
+ * rewritten to location + topic perspectives. `args.raw` plans the first pass.
+ */
+function extractsMetadata(source: Source, args: Json): boolean {
+  return (
+    source.adapter === 'pir' && source.task === 'agnews' && !(args as { raw?: boolean } | null)?.raw
+  );
+}
+
 export const corpus: StepKind = {
   name: 'corpus',
   version: 1,
-  plan: (ctx) => {
+  plan: (ctx, args) => {
     const source = need<Json>(ctx.cell.recipe, 'source') as unknown as Source;
     const unit = source.unit ?? ctx.dataset.unit;
     const slice: Slice = {
@@ -59,10 +73,12 @@ export const corpus: StepKind = {
             }
           : null,
     };
+    const enrich = extractsMetadata(source, args);
     return {
-      slice: slice as unknown as Json,
+      slice: (enrich ? { ...slice, metadata: 'llm' } : slice) as unknown as Json,
+      inputs: enrich ? { metadata: { kind: 'metadata' } } : undefined,
       env: unit === 'chunk' ? trainerEnvHash(ctx.repoRoot, ctx.profile) : {},
-      label: `corpus:${ctx.cell.dataset}`,
+      label: `corpus:${ctx.cell.dataset}${enrich ? '' : (args as { raw?: boolean } | null)?.raw ? ':raw' : ''}`,
     };
   },
   run: async (ctx) => {
@@ -75,8 +91,56 @@ export const corpus: StepKind = {
     }
     const where = await locate(ctx, s.source);
     if (!where.ok) return where;
-    const r = await adapt(s, where.value, ctx.out, tokenizer);
+    const metadataFile = ctx.inputs.metadata
+      ? path.join(ctx.inputs.metadata.dir, 'metadata.jsonl')
+      : undefined;
+    const r = await adapt(s, where.value, ctx.out, tokenizer, metadataFile);
     return r.ok ? ok(r.value as unknown as Record<string, Json>) : fromData(r);
+  },
+};
+
+/** Step kind `metadata`: topic and location of each raw AGNews document, from an LLM. */
+export const metadata: StepKind = {
+  name: 'metadata',
+  version: 1,
+  plan: (ctx) => {
+    const role = roleOf(ctx.cell.recipe, 'metadata');
+    return {
+      slice: { role } as unknown as Json,
+      inputs: { corpus: { kind: 'corpus', args: { raw: true } } },
+      env: promptEnv('metadata'),
+      resources: { llm: 1 },
+      cost: estimateCost(
+        ctx.profile,
+        'metadata',
+        role,
+        ctx.dataset.estimate?.units ?? ctx.dataset.estimate?.contexts ?? 0,
+        1,
+      ),
+      label: `metadata:${ctx.cell.dataset}`,
+    };
+  },
+  run: async (ctx) => {
+    const units = await readLines<CorpusUnit>(
+      path.join(ctx.inputs.corpus?.dir ?? '', FILES.corpus),
+    );
+    const g = await generate(ctx, {
+      task: 'metadata',
+      kind: 'metadata',
+      units,
+      m: 1,
+      dataset: 'agnews',
+      role: (ctx.slice as unknown as { role: RoleSlice }).role,
+    });
+    if (!g.ok) return g;
+    await writeJsonl(
+      path.join(ctx.out, 'metadata.jsonl'),
+      g.value.records.map((r) => ({
+        unit: r.unit,
+        metadata: { topic: r.metadata?.topic ?? '', location: r.metadata?.location ?? '' },
+      })),
+    );
+    return ok({ generation: g.value.report });
   },
 };
 
@@ -105,6 +169,7 @@ function adapt(
   where: string,
   outDir: string,
   tokenizer: Tokenizer | undefined,
+  metadataFile: string | undefined,
 ): Promise<Result<DataReport, DataError>> {
   const maxTokens = s.chunk?.tokens ?? WHOLE;
   // Document-level units are never split: any tokenizer with an unlimited budget keeps them whole.
@@ -133,7 +198,7 @@ function adapt(
       const source = where.endsWith('.json')
         ? { format: 'demo' as const, file: where, task }
         : { format: 'beir' as const, dir: where, task };
-      return adaptPir({ source, outDir });
+      return adaptPir({ source, outDir, metadataFile, rewriteQueries: metadataFile !== undefined });
     }
     case 'nq':
       return adaptNq({ dir: where, outDir });

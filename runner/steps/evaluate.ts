@@ -14,6 +14,7 @@ import { formatTrecError, rankedIds, readQrels, readRun } from '../eval/trec.js'
 import { winRate } from '../llm/jaccard.js';
 import type { StepFailure, StepKind, StepRequest } from '../plan/step.js';
 import type { TerminalOutput } from '../report/records.js';
+import type { COLUMNS } from '../report/tables.js';
 import { err, ok, type Json, type Result } from '../result.js';
 import { FILES, fromData, need, querySets, readLines } from './common.js';
 import { finalModel } from './retrieval.js';
@@ -90,10 +91,11 @@ export const evaluate: StepKind = {
 };
 
 const STAT_SETS = ['chunk', 'sentence', 'constraints'] as const;
+const statColumn = (set: (typeof STAT_SETS)[number]) => `${set}_queries` as const;
 
 export const stats: StepKind = {
   name: 'stats',
-  version: 1,
+  version: 2,
   plan: (ctx) => {
     const sets = querySets(ctx.cell.recipe).filter((s) =>
       (STAT_SETS as readonly string[]).includes(s),
@@ -101,7 +103,7 @@ export const stats: StepKind = {
     return {
       slice: { sets },
       inputs: {
-        contexts: { kind: 'contexts' },
+        corpus: { kind: 'corpus' },
         ...Object.fromEntries(
           sets.map((s) => [`queries:${s}`, { kind: 'queries', args: { set: s } }]),
         ),
@@ -112,12 +114,18 @@ export const stats: StepKind = {
   run: async (ctx) => {
     const sets = (ctx.slice as { sets: string[] }).sets;
     const r = await datasetStats({
-      contextsFile: path.join(ctx.inputs.contexts?.dir ?? '', FILES.contexts),
+      // Table 9's "contexts" are the retrieval units: chunks for MultiHop-RAG, documents elsewhere.
+      contextsFile: path.join(ctx.inputs.corpus?.dir ?? '', FILES.corpus),
       queryFiles: sets.map((s) => path.join(ctx.inputs[`queries:${s}`]?.dir ?? '', FILES.queries)),
     });
     if (!r.ok) return fromData(r);
-    const values: Record<string, number> = { contexts: r.value.contexts };
-    for (const s of STAT_SETS) values[`${s}_queries`] = r.value.queries[s] ?? 0;
+    const values: Record<(typeof COLUMNS.statistics)[number], number> = {
+      contexts: r.value.contexts,
+      chunk_queries: 0,
+      sentence_queries: 0,
+      constraints_queries: 0,
+    };
+    for (const s of STAT_SETS) values[statColumn(s)] = r.value.queries[s] ?? 0;
     await write(ctx.out, { values });
     return ok({ values });
   },
@@ -125,7 +133,7 @@ export const stats: StepKind = {
 
 export const similarity: StepKind = {
   name: 'similarity',
-  version: 1,
+  version: 2,
   plan: (ctx) => {
     const a = need<string[]>(ctx.cell.recipe, 'similarity.a');
     const b = need<string[]>(ctx.cell.recipe, 'similarity.b');

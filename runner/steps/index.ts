@@ -6,7 +6,7 @@
 import type { StepKind } from '../plan/step.js';
 import { bm25, dense } from './baselines.js';
 import { contexts } from './contexts.js';
-import { corpus } from './corpus.js';
+import { corpus, metadata } from './corpus.js';
 import { evaluate, similarity, stats } from './evaluate.js';
 import { ids } from './ids.js';
 import { baseModel, trainRpo, trainSft } from './models.js';
@@ -17,6 +17,7 @@ import { sftData } from './sft-data.js';
 export function builtinKinds(): StepKind[] {
   return [
     corpus,
+    metadata,
     contexts,
     ids,
     queries,
