@@ -144,7 +144,10 @@ export function resolveExperiment(
       if (p.value.recipe) apply(p.value.recipe, from(p, ['recipe'], `profile ${p.value.name}`));
       const pd = p.value.datasets?.[name];
       if (pd) apply(pd, from(p, ['datasets', name], `profile ${p.value.name} (${name})`));
-      for (const part of row.parts) apply(part.delta, from(experiment, part.at, part.label));
+      for (const part of row.parts) {
+        if (part.dataset === undefined || part.dataset === name)
+          apply(part.delta, from(experiment, part.at, part.label));
+      }
       for (const o of overrides)
         apply(nest(o.path, o.value), () => ({ label: `--set ${o.path.join('.')}` }));
       if (recipe.metrics === undefined) {
@@ -189,7 +192,8 @@ interface Row {
   name: string;
   keyRange?: [number, number];
   only?: string[];
-  parts: { delta: Tree; at: (string | number)[]; label: string }[];
+  /** Deltas in order; one with `dataset` applies to that dataset's cells only. */
+  parts: { delta: Tree; at: (string | number)[]; label: string; dataset?: string }[];
 }
 
 function expandRows(experiment: Loaded<ExperimentFile>, diags: Diagnostic[]): Row[] {
@@ -201,7 +205,7 @@ function expandRows(experiment: Loaded<ExperimentFile>, diags: Diagnostic[]): Ro
     parts.push({ delta: strip(base), at: ['base'], label: 'table base' });
     const pd = (base.per_dataset ?? {}) as Record<string, Tree>;
     for (const [d, delta] of Object.entries(pd))
-      parts.push({ delta, at: ['base', 'per_dataset', d], label: `table base (${d})` });
+      parts.push({ delta, at: ['base', 'per_dataset', d], label: `table base (${d})`, dataset: d });
     return parts;
   };
   const checkPerDataset = (delta: Tree, at: (string | number)[]) => {
@@ -225,6 +229,7 @@ function expandRows(experiment: Loaded<ExperimentFile>, diags: Diagnostic[]): Ro
         delta: dd,
         at: [...at, 'per_dataset', d],
         label: `${label} (${d})`,
+        dataset: d,
       })),
     ];
   };

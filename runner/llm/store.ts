@@ -47,8 +47,9 @@ export class CallStore {
   private readonly made = new Set<string>();
 
   constructor(cacheRoot: string) {
-    this.acceptedDir = path.join(cacheRoot, 'llm');
-    this.rejectedDir = path.join(cacheRoot, 'llm-rejected');
+    // Dot-directories: the call store sits beside the step entries but is not one of them.
+    this.acceptedDir = path.join(cacheRoot, '.llm');
+    this.rejectedDir = path.join(cacheRoot, '.llm-rejected');
   }
 
   pathOf(key: string): string {

@@ -133,7 +133,7 @@ export const stats: StepKind = {
 
 export const similarity: StepKind = {
   name: 'similarity',
-  version: 2,
+  version: 3,
   plan: (ctx) => {
     const a = need<string[]>(ctx.cell.recipe, 'similarity.a');
     const b = need<string[]>(ctx.cell.recipe, 'similarity.b');
@@ -173,7 +173,8 @@ export const similarity: StepKind = {
         .map((q) => ({ text: q.text, unit: q.unit }));
     const w = winRate(test, await load(a), await load(b));
     await write(ctx.out, {
-      values: { win_rate: w.winRate, tie_rate: w.tieRate },
+      // Percent, as Figure 2 reports them.
+      values: { win_rate: 100 * w.winRate, tie_rate: 100 * w.tieRate },
       queries: w.queries,
     });
     return ok(w as unknown as Record<string, Json>);

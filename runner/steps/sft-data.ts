@@ -20,9 +20,11 @@ export const sftData: StepKind = {
   version: 1,
   plan: (ctx) => {
     const r = ctx.cell.recipe;
+    const granularity = need<Slice['granularity']>(r, 'context2id.granularity');
     const slice: Slice = {
-      granularity: need(r, 'context2id.granularity'),
-      combine: need(r, 'combine'),
+      granularity,
+      // Without Context2ID there is nothing to interleave: both modes are the queries alone.
+      combine: granularity === 'none' ? 'concat' : need(r, 'combine'),
       prompt_format: promptFormat(r),
       sets: querySets(r),
       seed: need(r, 'seed'),

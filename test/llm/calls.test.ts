@@ -119,7 +119,7 @@ describe('calls: accepted, rejected and cached responses', () => {
     const r = await run({ faults: ['empty'] }, { n: 1 });
     expect(r.ok && r.value.records.map((x) => x.sample)).toEqual([1, 1, 1, 1, 1]);
     expect(r.ok && r.value.report.calls.rejected).toBe(1);
-    expect(readdirSync(path.join(cache.dir, 'llm-rejected'))).toHaveLength(1);
+    expect(readdirSync(path.join(cache.dir, '.llm-rejected'))).toHaveLength(1);
     expect(await new CallStore(cache.dir).keys()).toHaveLength(1);
   });
 

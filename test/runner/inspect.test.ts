@@ -120,3 +120,15 @@ test('cache gc keeps what the experiments use and removes the rest', async () =>
   const again = await exp(dir, ['run', 'negatives.yaml', '--reporter', 'json']);
   expect(again.stdout).toContain('"toRun":0');
 });
+
+test('per_dataset deltas apply to their dataset only', async () => {
+  const dir = suite();
+  writeFileSync(
+    path.join(dir, 'per.yaml'),
+    'table: per\ntitle: P\ndatasets: [alpha, beta]\nrows:\n  A:\n    preference: { negatives: model-top, k: 7 }\n    per_dataset:\n      beta: { preference: { negatives: none } }\n',
+  );
+  const alpha = await exp(dir, ['config', 'per.yaml', 'A', 'alpha']);
+  const beta = await exp(dir, ['config', 'per.yaml', 'A', 'beta']);
+  expect(alpha.stdout).toMatch(/preference\.negatives\s+= model-top\s+# row "A"/);
+  expect(beta.stdout).toMatch(/preference\.negatives\s+= none\s+# row "A" \(beta\)/);
+});
