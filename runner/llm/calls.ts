@@ -7,6 +7,7 @@
 
 import { err, ok, type Result } from '../result.js';
 import { costUsd, estimateTokens } from './cost.js';
+import { setMaxListeners } from 'node:events';
 import { sleep, TokenBucket } from './ratelimit.js';
 import { callKey, type CallIdentity, type CallStore } from './store.js';
 import type {
@@ -106,6 +107,9 @@ export async function runCalls<T>(
   o: CallsOptions<T>,
 ): Promise<Result<CallsDone<T>, CallsFailure & { stats: CallStats }>> {
   const { limits, signal } = o;
+  // Every concurrent worker listens on the run's signal (its sleep and its request), so Node's
+  // default warning threshold of 10 listeners would report a leak that is not one.
+  setMaxListeners(Math.max(10, 4 * limits.concurrency), signal);
   const stats: CallStats = {
     attempts: 0,
     retries: 0,
