@@ -25,14 +25,42 @@ export function exp(
     cwd: dir,
     reject: false,
     all: true,
-    env: {
-      EXP_STEP_KINDS: fakeKinds,
-      EXP_FAKE_LOG: path.join(dir, 'invocations.log'),
-      CI: 'true',
-      NO_COLOR: '1',
-      ...env,
-    },
+    env: { ...fakeEnv(dir), ...env },
   });
+}
+
+/** The environment that makes `exp` in `dir` run the fake step kinds and log their runs. */
+export function fakeEnv(dir: string): Record<string, string> {
+  return {
+    EXP_STEP_KINDS: fakeKinds,
+    EXP_FAKE_LOG: path.join(dir, 'invocations.log'),
+    CI: 'true',
+    NO_COLOR: '1',
+  };
+}
+
+/**
+ * Starts `exp` and resolves once one of its NDJSON events matches (or it exits), so that a test
+ * can signal it at a chosen moment; `streamed()` is its stdout so far.
+ */
+export async function startUntil(
+  dir: string,
+  args: string[],
+  env: Record<string, string>,
+  match: (e: { type: string; [k: string]: unknown }) => boolean,
+): Promise<{ child: ResultPromise<{ reject: false }>; streamed: () => string }> {
+  const child = execa('node', [bin, ...args], { cwd: dir, env, reject: false });
+  let out = '';
+  await new Promise<void>((resolve) => {
+    child.stdout.on('data', (b: Buffer) => {
+      out += b.toString();
+      if (events(out).some(match)) resolve();
+    });
+    void child.then(() => {
+      resolve();
+    });
+  });
+  return { child, streamed: () => out };
 }
 
 /** How many times each fake step kind really ran. */

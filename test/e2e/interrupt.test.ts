@@ -9,7 +9,7 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { expect, test } from 'vitest';
 import { repoRoot } from '../../runner/paths.js';
-import { bin, events } from '../helpers.js';
+import { bin, events, startUntil } from '../helpers.js';
 
 const python = process.env.EXP_TRAINER_PYTHON;
 const ready = python !== undefined && existsSync(python);
@@ -45,20 +45,10 @@ const env = { CI: 'true' };
 
 /** Runs until an event matches, then kills the runner with SIGKILL; returns its events. */
 async function killWhen(dir: string, match: (e: { type: string; kind?: unknown }) => boolean) {
-  const child = execa('node', [bin, ...args], { cwd: dir, env, reject: false });
-  let out = '';
-  await new Promise<void>((resolve) => {
-    child.stdout.on('data', (b: Buffer) => {
-      out += b.toString();
-      if (events(out).some(match)) resolve();
-    });
-    void child.then(() => {
-      resolve();
-    });
-  });
+  const { child, streamed } = await startUntil(dir, args, env, match);
   child.kill('SIGKILL');
   await child;
-  return events(out);
+  return events(streamed());
 }
 
 test.skipIf(!ready)(

@@ -1,8 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { execa } from 'execa';
 import { expect, test } from 'vitest';
-import { bin, events, exp, fakeKinds, invocations, suite } from '../helpers.js';
+import { events, exp, fakeEnv, invocations, startUntil, suite } from '../helpers.js';
 
 test('a second run executes nothing; one changed knob re-runs exactly the steps whose slice changed', async () => {
   const dir = suite();
@@ -40,34 +39,14 @@ test('identical steps are one node across tables', async () => {
 
 test('kill -9 mid-run: the next run resumes without redoing completed steps; verify is clean', async () => {
   const dir = suite();
-  const env = {
-    EXP_STEP_KINDS: fakeKinds,
-    EXP_FAKE_LOG: path.join(dir, 'invocations.log'),
-    CI: 'true',
-  };
-  const child = execa(
-    'node',
-    [
-      bin,
-      'run',
-      'negatives.yaml',
-      '--reporter',
-      'json',
-      '--set',
-      'fake.sleep.tune=1500',
-      '--jobs',
-      '1',
-    ],
-    { cwd: dir, env, reject: false },
-  );
   // Wait until the first tune step has started, then kill the whole runner without warning.
-  let streamed = '';
-  await new Promise<void>((resolve) => {
-    child.stdout.on('data', (b: Buffer) => {
-      streamed += b.toString();
-      if (events(streamed).some((e) => e.type === 'step-start' && e.kind === 'tune')) resolve();
-    });
-  });
+  const { child, streamed: output } = await startUntil(
+    dir,
+    ['run', 'negatives.yaml', '--reporter', 'json', '--set', 'fake.sleep.tune=1500', '--jobs', '1'],
+    fakeEnv(dir),
+    (e) => e.type === 'step-start' && e.kind === 'tune',
+  );
+  const streamed = output();
   child.kill('SIGKILL');
   await child;
   const before = invocations(dir);
@@ -198,23 +177,12 @@ test.each(['SIGINT', 'SIGTERM'] as const)(
   '%s stops launching, ends running steps and their processes, and leaves the cache consistent',
   async (signal) => {
     const dir = suite();
-    const env = {
-      EXP_STEP_KINDS: fakeKinds,
-      EXP_FAKE_LOG: path.join(dir, 'invocations.log'),
-      CI: 'true',
-    };
-    const child = execa(
-      'node',
-      [bin, 'run', 'negatives.yaml', '--reporter', 'json', '--set', 'fake.sleep.train=20000'],
-      { cwd: dir, env, reject: false },
+    const { child } = await startUntil(
+      dir,
+      ['run', 'negatives.yaml', '--reporter', 'json', '--set', 'fake.sleep.train=20000'],
+      fakeEnv(dir),
+      (e) => e.type === 'step-start' && e.kind === 'train',
     );
-    let out = '';
-    await new Promise<void>((resolve) => {
-      child.stdout.on('data', (b: Buffer) => {
-        out += b.toString();
-        if (events(out).some((e) => e.type === 'step-start' && e.kind === 'train')) resolve();
-      });
-    });
     const t0 = Date.now();
     child.kill(signal);
     const r = await child;
