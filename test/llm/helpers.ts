@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DEFAULT_LIMITS, type CallLimits } from '../../runner/llm/calls.js';
-import type { Unit } from '../../runner/llm/generate.js';
+import type { GenerateOptions, Unit } from '../../runner/llm/generate.js';
+import { CallStore } from '../../runner/llm/store.js';
 
 /** The repository root, from dist/test/llm/. */
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -41,4 +42,28 @@ export function useFakeAwsCredentials(): void {
   process.env['AWS_ACCESS_KEY_ID'] = 'AKIDEXAMPLE';
   process.env['AWS_SECRET_ACCESS_KEY'] = 'not-a-secret';
   delete process.env['AWS_PROFILE'];
+}
+
+/**
+ * The generation the resume test runs twice, killed in a child process and uninterrupted in
+ * the test: one definition, so both sides ask for exactly the same calls.
+ */
+export function resumeRun(n: number, baseURL: string, cacheRoot: string): GenerateOptions {
+  return {
+    task: 'questions',
+    kind: 'chunk',
+    units: units(n),
+    m: 5,
+    dataset: 'multihop-rag',
+    role: {
+      provider: 'openai',
+      model: 'mixtral-8x7b-instruct',
+      temperature: 0.7,
+      maxTokens: 100,
+      baseURL,
+    },
+    store: new CallStore(cacheRoot),
+    limits: fastLimits({ concurrency: 4 }),
+    signal: new AbortController().signal,
+  };
 }

@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { generateForUnits, type QueryRecord } from '../../runner/llm/generate.js';
 import { CallStore, type StoredCall } from '../../runner/llm/store.js';
 import { startFakeServer, type FakeServer } from './fake-server.js';
-import { fastLimits, tempDir, units } from './helpers.js';
+import { resumeRun, tempDir } from './helpers.js';
 
 const child = path.join(path.dirname(fileURLToPath(import.meta.url)), 'resume-child.js');
 const N = 40;
@@ -36,23 +36,7 @@ function runAndKill(args: object, killAt: number): Promise<void> {
 }
 
 async function generate(baseURL: string, cacheRoot: string): Promise<QueryRecord[]> {
-  const r = await generateForUnits({
-    task: 'questions',
-    kind: 'chunk',
-    units: units(N),
-    m: 5,
-    dataset: 'multihop-rag',
-    role: {
-      provider: 'openai',
-      model: 'mixtral-8x7b-instruct',
-      temperature: 0.7,
-      maxTokens: 100,
-      baseURL,
-    },
-    store: new CallStore(cacheRoot),
-    limits: fastLimits({ concurrency: 4 }),
-    signal: new AbortController().signal,
-  });
+  const r = await generateForUnits(resumeRun(N, baseURL, cacheRoot));
   if (!r.ok) throw new Error(r.error.reason);
   return r.value.records;
 }
