@@ -7,6 +7,7 @@ exception is reported as "internal" with its type, and its traceback goes to std
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 import traceback
 from collections.abc import Callable
@@ -15,18 +16,25 @@ from typing import Any
 from . import spec as specs
 from .protocol import TrainerError, claim_stdout, emit, log
 
+# command -> (module, function). Imported on use: torch and transformers take seconds to import,
+# and a bad spec should not wait for them.
+_COMMANDS = {
+    "init-model": ("init_model", "run"),
+    "sft": ("sft", "run"),
+    "rpo": ("rpo", "run"),
+    "retrieve": ("retrieve", "run"),
+    "bm25": ("bm25", "run"),
+    "encode": ("dense", "encode"),
+    "dense-search": ("dense", "search"),
+    "doct5query": ("doct5query", "run"),
+    "rerank": ("rerank", "run"),
+    "fetch-model": ("fetch_model", "run"),
+}
 
-def _commands() -> dict[str, Callable[[dict[str, Any]], dict[str, Any]]]:
-    # Imported lazily: torch and transformers take seconds to import, a bad spec should not wait.
-    from . import bm25, init_model, retrieve, rpo, sft
 
-    return {
-        "init-model": init_model.run,
-        "sft": sft.run,
-        "rpo": rpo.run,
-        "retrieve": retrieve.run,
-        "bm25": bm25.run,
-    }
+def _command(name: str) -> Callable[[dict[str, Any]], dict[str, Any]]:
+    module, function = _COMMANDS[name]
+    return getattr(importlib.import_module(f".{module}", __package__), function)
 
 
 def _is_oom(e: BaseException) -> bool:
@@ -48,7 +56,7 @@ def main(argv: list[str] | None = None) -> int:
     claim_stdout()
     try:
         spec = specs.load(args.command, args.spec)
-        _commands()[args.command](spec)
+        _command(args.command)(spec)
         return 0
     except TrainerError as e:
         emit("error", reason=e.reason, message=e.message.replace("\n", " "))

@@ -37,6 +37,10 @@ def claim_stdout() -> None:
 
 
 def emit(event: str, **fields: Any) -> None:
+    # Under torchrun every process runs the command: only rank 0 reports, except errors, so the
+    # runner sees each step once and still hears why any rank failed.
+    if os.environ.get("RANK", "0") != "0" and event != "error":
+        return
     _EVENTS.write(json.dumps({"event": event, **fields}) + "\n")
     _EVENTS.flush()
 
@@ -51,13 +55,11 @@ def peak_memory_mb() -> dict[str, float | None]:
     # ru_maxrss is in KiB on Linux.
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     gpu = None
-    try:
-        import torch
-
-        if torch.cuda.is_available() and torch.cuda.is_initialized():
-            gpu = torch.cuda.max_memory_allocated() / (1024 * 1024)
-    except ImportError:
-        pass
+    # Only a command that loaded torch can have used a GPU; importing it here would cost a CPU-only
+    # command (bm25) seconds and hundreds of megabytes.
+    torch = sys.modules.get("torch")
+    if torch is not None and torch.cuda.is_available() and torch.cuda.is_initialized():
+        gpu = torch.cuda.max_memory_allocated() / (1024 * 1024)
     return {"peak_rss_mb": round(rss, 1), "peak_gpu_mb": None if gpu is None else round(gpu, 1)}
 
 

@@ -91,6 +91,66 @@ SPECS: dict[str, dict[str, Shape]] = {
         "stemmer": (_STR_OR_NULL, "english"),
         "k": ((int,), 10),
     },
+    # Dense retrieval (Table 12): `encode` embeds the corpus units once per model and format;
+    # `dense-search` embeds the queries and searches those embeddings exactly.
+    "encode": {
+        "output_dir": ((str,), REQUIRED),
+        "model": ((str,), REQUIRED),
+        "texts_file": ((str,), REQUIRED),
+        "passage_format": ((str,), "{passage}"),
+        "pooling": ((str,), REQUIRED),
+        "normalize": ((bool,), REQUIRED),
+        "append_eos": ((bool,), False),
+        "max_length": ((int,), 512),
+        "batch_size": ((int,), 32),
+        "precision": ((str,), "auto"),
+    },
+    "dense-search": {
+        "output_dir": ((str,), REQUIRED),
+        "model": ((str,), REQUIRED),
+        "queries_file": ((str,), REQUIRED),
+        "embeddings_dir": ((str,), REQUIRED),
+        "query_format": ((str,), "{query}"),
+        "pooling": ((str,), REQUIRED),
+        "normalize": ((bool,), REQUIRED),
+        "append_eos": ((bool,), False),
+        "max_length": ((int,), 512),
+        "batch_size": ((int,), 32),
+        "precision": ((str,), "auto"),
+        "k": ((int,), 10),
+        "run_name": ((str,), "dense"),
+    },
+    # docT5query (Nogueira et al. 2019): m independent top-k samples per unit.
+    "doct5query": {
+        "output_dir": ((str,), REQUIRED),
+        "model": ((str,), REQUIRED),
+        "units_file": ((str,), REQUIRED),
+        "m": ((int,), REQUIRED),
+        "top_k": ((int,), 10),
+        "max_input_length": ((int,), 512),
+        "max_new_tokens": ((int,), 64),
+        "batch_size": ((int,), 16),
+        "seed": ((int,), 0),
+        "precision": ((str,), "auto"),
+    },
+    # DSI-QG's filter (Chunk-F): a cross-encoder scores each query against its own unit and the
+    # `top` best queries per unit are kept.
+    "rerank": {
+        "output_dir": ((str,), REQUIRED),
+        "model": ((str,), REQUIRED),
+        "queries_file": ((str,), REQUIRED),
+        "units_file": ((str,), REQUIRED),
+        "top": ((int,), REQUIRED),
+        "max_length": ((int,), 512),
+        "batch_size": ((int,), 32),
+        "precision": ((str,), "auto"),
+    },
+    # Model weights from the Hugging Face Hub into the step's output, at a pinned revision.
+    "fetch-model": {
+        "output_dir": ((str,), REQUIRED),
+        "repo": ((str,), REQUIRED),
+        "revision": (_STR_OR_NULL, None),
+    },
 }
 
 _ENUMS = {
@@ -98,10 +158,20 @@ _ENUMS = {
     "precision": ("auto", "bf16", "fp16", "fp32"),
     "attn_implementation": ("auto", "eager", "sdpa", "flash_attention_2"),
     "method": ("lucene", "robertson", "atire", "bm25l", "bm25+"),
+    "pooling": ("cls", "mean", "last-token"),
 }
 _LORA_KEYS = {"r": int, "alpha": _NUM, "dropout": _NUM}
 # Paths that must exist before the command starts; "model" may also be a hub id (no "/" prefix).
-_INPUT_PATHS = ("train_file", "identifiers_file", "queries_file", "corpus_file", "deepspeed")
+_INPUT_PATHS = (
+    "train_file",
+    "identifiers_file",
+    "queries_file",
+    "corpus_file",
+    "deepspeed",
+    "texts_file",
+    "units_file",
+    "embeddings_dir",
+)
 
 
 def _type_name(types: tuple[type, ...]) -> str:
@@ -145,9 +215,24 @@ def validate(command: str, raw: Any) -> dict[str, Any]:
             t = types if isinstance(types, tuple) else (types,)
             if key not in lora or not _check_type(lora[key], t):
                 problems.append(f"'lora.{key}' must be {_type_name(t)}")
-    for key in ("batch_size", "per_device_batch_size", "beam_size", "k", "max_length", "save_steps"):
+    for key in (
+        "batch_size",
+        "per_device_batch_size",
+        "beam_size",
+        "k",
+        "max_length",
+        "save_steps",
+        "m",
+        "top",
+        "top_k",
+        "max_input_length",
+        "max_new_tokens",
+    ):
         if isinstance(spec.get(key), int) and spec[key] < 1:
             problems.append(f"{key!r} must be >= 1")
+    for key, placeholder in (("passage_format", "{passage}"), ("query_format", "{query}")):
+        if isinstance(spec.get(key), str) and placeholder not in spec[key]:
+            problems.append(f"{key!r} must contain {placeholder}")
     if (
         command == "retrieve"
         and isinstance(spec.get("k"), int)
