@@ -196,7 +196,7 @@ export async function main(argv: string[]): Promise<number> {
       "create the trainer environment for the profile's executor (if needed) and print its python",
     )
     .action(async () => {
-      set(await envCommand(g()));
+      set(await envCommand());
     });
   program
     .command('cache')

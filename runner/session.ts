@@ -1,6 +1,7 @@
 // Load → validate → resolve → plan for a set of experiment files: the shared front half of
 // every command. Returns diagnostics (expected) instead of throwing.
 
+import { resolveExecutor } from './steps/trainer.js';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseSource, type Diagnostic, type SourceFile } from './config/diagnostics.js';
@@ -53,6 +54,7 @@ export async function openSession(
   const experiments: ResolvedExperiment[] = [];
   const workspaces = new Map<string, Workspace>();
   let profile: ProfileFile | undefined;
+  let profileFile = '';
   const datasets = new Map<string, DatasetFile>();
   const references = new Map<string, ReferenceFile>();
   const warnings: Diagnostic[] = [];
@@ -87,6 +89,7 @@ export async function openSession(
     const p = ws.profile(options.profile);
     if (p.ok) {
       profile = p.value.value;
+      profileFile = p.value.src.path;
       sources.set(p.value.src.path, p.value.src);
     }
     const refName = loaded.value.value.reference;
@@ -104,6 +107,14 @@ export async function openSession(
     experiments.push(resolved.value);
   }
   if (diags.length || !profile) return err({ diagnostics: diags, sources });
+  // The trainer image's digest enters trainer step keys; `exp run` refuses to go without it.
+  const executor = await resolveExecutor(profile);
+  if (!executor.ok)
+    warnings.push({
+      severity: 'warning',
+      file: profileFile,
+      message: `${executor.error}; trainer step keys use the unresolved tag until the image is there`,
+    });
   const pipeline = await loadPipeline();
   const plan = buildPlan(experiments, {
     kinds: pipeline.kinds,

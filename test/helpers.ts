@@ -16,6 +16,13 @@ export function suite(name = 'suite'): string {
   return dir;
 }
 
+/** A temporary directory holding a copy of the repository's experiments/. */
+export function experimentsCopy(): string {
+  const dir = mkdtempSync(path.join(tmpdir(), 'exp-e2e-'));
+  cpSync(path.join(repoRoot, 'experiments'), path.join(dir, 'experiments'), { recursive: true });
+  return dir;
+}
+
 export function exp(
   dir: string,
   args: string[],

@@ -213,13 +213,11 @@ export async function cacheCommand(
   }
 }
 
-/** `exp env`: the trainer environment of the profile's executor, created if missing. */
-export async function envCommand(g: GlobalOptions): Promise<number> {
-  const s = await session([path.join('experiments', 'table8.yaml')], g);
-  if (!s) return 2;
+/** `exp env`: the host's trainer environment, created if missing. */
+export async function envCommand(): Promise<number> {
   const r = await ensureTrainerEnv({
     root: repoRoot,
-    requirementsFile: requirementsFile(repoRoot, s.profile),
+    requirementsFile: requirementsFile(repoRoot),
     python: process.env.EXP_PYTHON,
     onProgress: (line) => {
       console.error(line);

@@ -48,6 +48,16 @@ export async function runCommand(s: Session, g: GlobalOptions, o: RunOptions): P
   for (const step of s.plan.steps.values()) {
     if (step.blocked && !(await cache.has(step.kind, step.key))) blocked.push(step);
   }
+  // Docker was not there when the plan was made (a warning said so): its keys are provisional.
+  for (const step of s.plan.steps.values()) {
+    if (!step.env.trainer_image?.startsWith('unresolved:')) continue;
+    if (await cache.has(step.kind, step.key)) continue;
+    const image = step.env.trainer_image.slice('unresolved:'.length);
+    console.error(
+      `cannot run ${step.label}: the trainer image ${image} is not available (build it with \`docker build -f trainers/Dockerfile -t ${image} .\` or pull it)`,
+    );
+    return 2;
+  }
   if (blocked.length && !o.keepGoing) {
     for (const b of blocked)
       console.error(

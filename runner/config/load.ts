@@ -44,6 +44,8 @@ export interface ProfileFile {
   description?: string;
   recipe?: Recipe;
   datasets?: Record<string, Recipe>;
+  /** No network: steps that download model weights cannot run. */
+  offline?: boolean;
   executor?: {
     kind?: 'local' | 'docker' | 'slurm';
     image?: string;

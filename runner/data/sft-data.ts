@@ -111,7 +111,7 @@ async function* readQueries(
       must(
         checkFields(obj, at, {
           required: ['id', 'text', 'unit', 'kind', 'generator', 'sample'],
-          optional: ['answer'],
+          optional: ['answer', 'score'],
         }),
       );
       must(getId(obj, 'id', at));

@@ -81,6 +81,8 @@ export async function execute(o: ExecuteOptions): Promise<ExecuteResult> {
   }
 
   const inUse: Resources = { cpu: 0, gpu: 0, llm: 0 };
+  // GPU slots are devices: a step holds specific indices, which its executor makes visible.
+  const freeGpus = Array.from({ length: o.limits.gpu }, (_, i) => i);
   const need = (s: PlannedStep): Resources => ({
     cpu: Math.min(s.resources.cpu, o.limits.cpu),
     gpu: Math.min(s.resources.gpu, o.limits.gpu),
@@ -122,11 +124,14 @@ export async function execute(o: ExecuteOptions): Promise<ExecuteResult> {
   const launch = (step: PlannedStep) => {
     const r = need(step);
     for (const k of Object.keys(r) as (keyof Resources)[]) inUse[k] += r[k];
+    const gpus = freeGpus.splice(0, r.gpu);
     status.set(step.key, 'running');
     const attempt = (attempts.get(step.key) ?? 0) + 1;
     attempts.set(step.key, attempt);
-    const p = runOne(step, attempt, o, manifests).then(async (result) => {
+    const p = runOne(step, attempt, gpus, o, manifests).then(async (result) => {
       for (const k of Object.keys(r) as (keyof Resources)[]) inUse[k] -= r[k];
+      freeGpus.push(...gpus);
+      freeGpus.sort((a, b) => a - b);
       if (result.ok) {
         manifests.set(step.key, result.value.manifest);
         status.set(step.key, result.value.cached ? 'cached' : 'done');
@@ -199,6 +204,7 @@ export async function execute(o: ExecuteOptions): Promise<ExecuteResult> {
 async function runOne(
   step: PlannedStep,
   attempt: number,
+  gpus: number[],
   o: ExecuteOptions,
   manifests: Map<StepKey, Manifest>,
 ): Promise<Result<{ manifest: Manifest; cached: boolean }, StepFailure>> {
@@ -255,6 +261,7 @@ async function runOne(
         cacheRoot: o.cache.root,
         repoRoot: o.repoRoot,
         profile: o.profile,
+        gpus,
         signal: o.signal,
         progress: (p) => {
           o.emit({ type: 'step-progress', at: Date.now(), ...ref(step), ...p });

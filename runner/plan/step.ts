@@ -74,6 +74,8 @@ export interface RunContext {
   cacheRoot: string;
   repoRoot: string;
   profile: ProfileFile;
+  /** The GPU indices this step holds (its `resources.gpu` slots); empty on CPU. */
+  gpus: number[];
   signal: AbortSignal;
   progress(p: Progress): void;
   log(line: string): void;

@@ -4,7 +4,7 @@
 // terminals.
 
 import type { StepKind } from '../plan/step.js';
-import { bm25, dense } from './baselines.js';
+import { bm25, dense, denseEncode } from './baselines.js';
 import { contexts } from './contexts.js';
 import { corpus, metadata } from './corpus.js';
 import { evaluate, similarity, stats } from './evaluate.js';
@@ -31,6 +31,7 @@ export function builtinKinds(): StepKind[] {
     stats,
     similarity,
     bm25,
+    denseEncode,
     dense,
   ];
 }

@@ -1,12 +1,11 @@
 // Step kinds that produce model checkpoints: `base-model` (the local profile's tiny random
-// Mistral-architecture model, or a reference to a hub checkpoint), `train-sft` and `train-rpo`.
-// A model step's output holds `model.json` ({dir} inside the entry, or {hub, revision}); the
-// trainers read weights from there.
+// Mistral-architecture model, a Hub checkpoint fetched into the cache, or a local directory; see
+// weights.ts), `train-sft` and `train-rpo`.
 
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { InputEntry, PlanContext, StepKind } from '../plan/step.js';
+import type { PlanContext, StepKind, StepPlan } from '../plan/step.js';
 import { ok, type Json } from '../result.js';
 import type { PromptFormat } from '../data/prompt-format.js';
 import {
@@ -20,17 +19,7 @@ import {
 } from './common.js';
 import { tokenizerFile } from './tokenizer.js';
 import { train, trainerEnvHash } from './trainer.js';
-
-const TINY = 'tiny-random';
-
-/** Where a model step's weights are: a directory in its cache entry, or a hub id. */
-export function modelPath(entry: InputEntry | undefined): string {
-  const file = path.join(entry?.dir ?? '', 'model.json');
-  const ref = existsSync(file)
-    ? (JSON.parse(readFileSync(file, 'utf8')) as { dir?: string; hub?: string })
-    : { dir: FILES.model };
-  return ref.hub ?? path.join(entry?.dir ?? '', ref.dir ?? FILES.model);
-}
+import { fingerprint, isLocalDir, modelPath, TINY } from './weights.js';
 
 /** Trainers on CPU run one torch thread (determinism.py), so they take one CPU slot. */
 function gpu(ctx: PlanContext) {
@@ -41,42 +30,77 @@ function gpuHours(ctx: PlanContext, kind: string) {
   return { gpuHours: ctx.profile.gpu_hours_per_step?.[kind] ?? 0 };
 }
 
+interface BaseSlice {
+  checkpoint: string;
+  revision: string | null;
+  /** A directory read in place: its fingerprint. */
+  fingerprint?: string;
+  tokenizer?: string | null;
+  tiny?: Record<string, number> | null;
+  seed?: number | null;
+}
+
+/** Step kind `base-model` (args: {checkpoint, field} for a model other than the recipe's own). */
 export const baseModel: StepKind = {
   name: 'base-model',
-  version: 1,
-  plan: (ctx) => {
+  version: 2,
+  plan: (ctx, args): StepPlan => {
     const r = ctx.cell.recipe;
-    const ckpt = checkpoint(r);
-    const tiny = ckpt === TINY ? need<Record<string, number>>(r, 'model.tiny') : null;
+    const a = (args ?? {}) as { checkpoint?: string; field?: string };
+    const ckpt = a.checkpoint ?? checkpoint(r);
+    const field = a.field ?? `model.${need<string>(r, 'model.variant')}`;
+    if (isLocalDir(ckpt)) {
+      const dir = path.resolve(ckpt);
+      const there = existsSync(path.join(dir, 'config.json'));
+      return {
+        slice: { checkpoint: dir, revision: null, fingerprint: there ? fingerprint(dir) : '' },
+        label: `model:${path.basename(dir)}`,
+        ...(there ? {} : { blocked: `${field}: ${dir} holds no model (no config.json)` }),
+      };
+    }
+    if (ckpt !== TINY) {
+      const revision = a.checkpoint ? null : (optional<string>(r, 'model.revision') ?? null);
+      return {
+        slice: { checkpoint: ckpt, revision },
+        env: trainerEnvHash(ctx.repoRoot, ctx.profile),
+        label: `model:${ckpt}`,
+        ...(ctx.profile.offline === true
+          ? {
+              blocked: `${field}: ${ckpt} must be fetched from the Hugging Face Hub and profile ${ctx.profile.name} is offline; use a profile that may download it, or set ${field} to a local directory holding the model`,
+            }
+          : {}),
+      };
+    }
+    const tiny = need<Record<string, number>>(r, 'model.tiny');
     // A tiny model with its own vocabulary trains it on its dataset's corpus.
-    const ownVocab = tiny?.vocab_size !== undefined;
+    const ownVocab = tiny.vocab_size !== undefined;
     return {
       slice: {
         checkpoint: ckpt,
-        revision: optional<string>(r, 'model.revision') ?? null,
-        tokenizer: tiny && !ownVocab ? need<string>(r, 'model.tokenizer') : null,
+        revision: null,
+        tokenizer: ownVocab ? null : need<string>(r, 'model.tokenizer'),
         tiny,
-        seed: tiny ? need<number>(r, 'seed') : null,
+        seed: need<number>(r, 'seed'),
       },
       inputs: ownVocab ? { corpus: { kind: 'corpus' } } : undefined,
-      env: tiny ? trainerEnvHash(ctx.repoRoot, ctx.profile) : {},
+      env: trainerEnvHash(ctx.repoRoot, ctx.profile),
       label: `base-model:${ckpt}${ownVocab ? `:${ctx.cell.dataset}` : ''}`,
     };
   },
   run: async (ctx) => {
-    const s = ctx.slice as {
-      checkpoint: string;
-      revision: string | null;
-      tokenizer: string | null;
-      tiny: Record<string, number> | null;
-      seed: number | null;
-    };
+    const s = ctx.slice as unknown as BaseSlice;
+    if (s.fingerprint !== undefined) {
+      await writeFile(path.join(ctx.out, 'model.json'), JSON.stringify({ path: s.checkpoint }));
+      return ok({ path: s.checkpoint });
+    }
     if (s.checkpoint !== TINY || !s.tiny) {
-      await writeFile(
-        path.join(ctx.out, 'model.json'),
-        JSON.stringify({ hub: s.checkpoint, revision: s.revision }),
+      const r = await train(
+        ctx,
+        'fetch-model',
+        { output_dir: ctx.out, repo: s.checkpoint, revision: s.revision },
+        { network: true },
       );
-      return ok({ hub: s.checkpoint });
+      return r.ok ? ok(r.value) : r;
     }
     const { vocab_size: vocabSize, ...config } = s.tiny;
     const spec: { output_dir: string; [key: string]: Json } = {
@@ -129,20 +153,25 @@ export const trainSft: StepKind = {
       prompt_format: PromptFormat;
       seed: number;
     };
-    const r = await train(ctx, 'sft', {
-      output_dir: ctx.out,
-      checkpoint_dir: path.join(ctx.work, 'checkpoints'),
-      model: modelPath(ctx.inputs.base),
-      train_file: path.join(ctx.inputs.data?.dir ?? '', FILES.sft),
-      identifiers_file: await completionIdentifiers(
-        ctx.inputs.ids?.dir ?? '',
-        s.prompt_format,
-        path.join(ctx.work, FILES.identifiers),
-      ),
-      identifier_type: s.identifier,
-      ...s.sft,
-      seed: s.seed,
-    });
+    const r = await train(
+      ctx,
+      'sft',
+      {
+        output_dir: ctx.out,
+        checkpoint_dir: path.join(ctx.work, 'checkpoints'),
+        model: modelPath(ctx.inputs.base),
+        train_file: path.join(ctx.inputs.data?.dir ?? '', FILES.sft),
+        identifiers_file: await completionIdentifiers(
+          ctx.inputs.ids?.dir ?? '',
+          s.prompt_format,
+          path.join(ctx.work, FILES.identifiers),
+        ),
+        identifier_type: s.identifier,
+        ...s.sft,
+        seed: s.seed,
+      },
+      { distributed: true },
+    );
     return r.ok ? ok(r.value) : r;
   },
 };
@@ -172,13 +201,18 @@ export const trainRpo: StepKind = {
     };
   },
   run: async (ctx) => {
-    const r = await train(ctx, 'rpo', {
-      output_dir: ctx.out,
-      checkpoint_dir: path.join(ctx.work, 'checkpoints'),
-      model: modelPath(ctx.inputs.sft),
-      train_file: path.join(ctx.inputs.pairs?.dir ?? '', FILES.pairs),
-      ...(ctx.slice as Record<string, Json>),
-    });
+    const r = await train(
+      ctx,
+      'rpo',
+      {
+        output_dir: ctx.out,
+        checkpoint_dir: path.join(ctx.work, 'checkpoints'),
+        model: modelPath(ctx.inputs.sft),
+        train_file: path.join(ctx.inputs.pairs?.dir ?? '', FILES.pairs),
+        ...(ctx.slice as Record<string, Json>),
+      },
+      { distributed: true },
+    );
     return r.ok ? ok(r.value) : r;
   },
 };

@@ -5,7 +5,9 @@
 // - constraints: questions that must use the unit's metadata (the dataset's attributes);
 // - qa: hard query–answer pairs for the preference stage (a fresh batch, appendix A);
 // - human: the dataset's own training queries (NQ);
-// - doct5query, filtered: docT5query generation runs trainer-side with its checkpoint.
+// - doct5query: docT5query (Nogueira et al. 2019) samples m queries per unit, trainer-side;
+// - filtered: DSI-QG's pipeline (Chunk-F): m docT5query samples per unit, of which a cross-encoder
+//   reranker keeps the filter_top most relevant to their own unit.
 
 import { copyFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
@@ -15,12 +17,13 @@ import { writeJsonl } from '../data/jsonl.js';
 import type { CorpusUnit, SentenceRecord } from '../data/records.js';
 import type { Unit } from '../llm/generate.js';
 import type { Task } from '../llm/types.js';
-import type { PlanContext, StepKind, StepPlan } from '../plan/step.js';
+import type { PlanContext, RunContext, StepKind, StepPlan } from '../plan/step.js';
 import { err, ok, type Json } from '../result.js';
 import { FILES, need, optional, readLines } from './common.js';
 import { estimateCost, generate, promptEnv, roleOf, type RoleSlice } from './generation.js';
 import { loadTokenizer } from './tokenizer.js';
-import { trainerEnvHash } from './trainer.js';
+import { train, trainerEnvHash } from './trainer.js';
+import { modelPath, weights } from './weights.js';
 
 export type QuerySet =
   'chunk' | 'sentence' | 'constraints' | 'qa' | 'human' | 'doct5query' | 'filtered';
@@ -47,14 +50,7 @@ function planQueries(ctx: PlanContext, args: Json): StepPlan {
   const r = ctx.cell.recipe;
   const label = `queries:${set}:${ctx.cell.dataset}`;
   if (set === 'human') return { slice: { set }, inputs: { corpus: { kind: 'corpus' } }, label };
-  if (set === 'doct5query' || set === 'filtered') {
-    return {
-      slice: { set, m: need<number>(r, `queries.${set}.m`) },
-      label,
-      blocked:
-        'docT5query generation (and its cross-encoder filter for Chunk-F) is not built yet: it needs the castorini/doc2query-t5-base-msmarco checkpoint in the trainer environment',
-    };
-  }
+  if (set === 'doct5query' || set === 'filtered') return planModelQueries(ctx, set, args);
   const role = roleOf(r, set === 'qa' ? 'qa' : 'queries');
   const m =
     set === 'qa'
@@ -90,12 +86,90 @@ function planQueries(ctx: PlanContext, args: Json): StepPlan {
   };
 }
 
+interface ModelSlice {
+  set: 'doct5query' | 'filtered';
+  m: number;
+  model: string;
+  top_k?: number;
+  filter_top?: number;
+  reranker?: string;
+  seed: number;
+}
+
+/** Queries from models run trainer-side: docT5query samples, and their reranked subset. The
+ * raw samples for `filtered` are the doct5query step with the filter's m and model (args). */
+function planModelQueries(ctx: PlanContext, set: ModelSlice['set'], args: Json): StepPlan {
+  const r = ctx.cell.recipe;
+  const a = args as { m?: number; model?: string };
+  const m = a.m ?? need<number>(r, `queries.${set}.m`);
+  const model = a.model ?? need<string>(r, `queries.${set}.model`);
+  const common = {
+    env: trainerEnvHash(ctx.repoRoot, ctx.profile),
+    resources: { cpu: 1, gpu: Math.min(1, ctx.profile.executor?.gpus ?? 0) },
+    label: `queries:${set}:${ctx.cell.dataset}`,
+  };
+  if (set === 'doct5query') {
+    const slice: ModelSlice = { set, m, model, top_k: 10, seed: need(r, 'seed') };
+    return {
+      ...common,
+      slice: slice as unknown as Json,
+      inputs: {
+        corpus: { kind: 'corpus' },
+        weights: weights(model, a.model ? 'queries.filtered.model' : 'queries.doct5query.model'),
+      },
+      cost: { gpuHours: ctx.profile.gpu_hours_per_step?.doct5query ?? 0 },
+    };
+  }
+  const reranker = need<string>(r, 'queries.filtered.reranker');
+  const slice: ModelSlice = {
+    set,
+    m,
+    model,
+    filter_top: need(r, 'queries.filtered.filter_top'),
+    reranker,
+    seed: need(r, 'seed'),
+  };
+  return {
+    ...common,
+    slice: slice as unknown as Json,
+    inputs: {
+      corpus: { kind: 'corpus' },
+      raw: { kind: 'queries', args: { set: 'doct5query', m, model } },
+      weights: weights(reranker, 'queries.filtered.reranker'),
+    },
+  };
+}
+
+async function runModelQueries(ctx: RunContext, s: ModelSlice) {
+  const unitsFile = path.join(ctx.inputs.corpus?.dir ?? '', FILES.corpus);
+  const r =
+    s.set === 'doct5query'
+      ? await train(ctx, 'doct5query', {
+          output_dir: ctx.out,
+          model: modelPath(ctx.inputs.weights),
+          units_file: unitsFile,
+          m: s.m,
+          top_k: s.top_k ?? 10,
+          seed: s.seed,
+        })
+      : await train(ctx, 'rerank', {
+          output_dir: ctx.out,
+          model: modelPath(ctx.inputs.weights),
+          queries_file: path.join(ctx.inputs.raw?.dir ?? '', FILES.queries),
+          units_file: unitsFile,
+          top: s.filter_top ?? 1,
+        });
+  return r.ok ? ok(r.value) : r;
+}
+
 export const queries: StepKind = {
   name: 'queries',
   version: 1,
   plan: planQueries,
   run: async (ctx) => {
     const s = ctx.slice as unknown as Slice;
+    if (s.set === 'doct5query' || s.set === 'filtered')
+      return runModelQueries(ctx, ctx.slice as unknown as ModelSlice);
     const corpusDir = ctx.inputs.corpus?.dir ?? '';
     if (s.set === 'human') {
       const file = path.join(corpusDir, 'human-queries.jsonl');
@@ -139,7 +213,7 @@ export const queries: StepKind = {
       }
     }
     const g = await generate(ctx, {
-      task: taskOf[s.set as keyof typeof taskOf],
+      task: taskOf[s.set],
       kind: s.set,
       units: inputs,
       m: s.m,

@@ -11,7 +11,7 @@ import { formatTrecError, rankedIds, readRun } from '../eval/trec.js';
 import type { PlanContext, StepKind } from '../plan/step.js';
 import { err, ok, type Json } from '../result.js';
 import { FILES, completionIdentifiers, need, optional, promptFormat, readLines } from './common.js';
-import { modelPath } from './models.js';
+import { modelPath } from './weights.js';
 import { train, trainerEnvHash } from './trainer.js';
 
 type Which = 'test' | 'preference';

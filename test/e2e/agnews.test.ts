@@ -2,13 +2,12 @@
 // topic and location extracted by the generation layer (offline here), merged into the corpus,
 // the test queries rewritten to location + topic, constraint queries built from them.
 
-import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
 import { expect, test } from 'vitest';
 import { repoRoot } from '../../runner/paths.js';
-import { bin } from '../helpers.js';
+import { bin, experimentsCopy } from '../helpers.js';
 
 const demo = path.resolve(repoRoot, '../shared/data/pir-demo/demo_pir_dataset.json');
 const python = process.env.EXP_TRAINER_PYTHON;
@@ -19,8 +18,7 @@ test.skipIf(!ready)(
   'AGNews gets LLM-extracted topic and location, and constraint queries that use them',
   { timeout: 300_000 },
   async () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'exp-agnews-'));
-    cpSync(path.join(repoRoot, 'experiments'), path.join(dir, 'experiments'), { recursive: true });
+    const dir = experimentsCopy();
     const profile = readFileSync(path.join(dir, 'experiments/profiles/local.yaml'), 'utf8');
     // The local profile stands mini in for AGNews; point it at the real demo file, with AGNews'
     // own constraint attributes.

@@ -3,13 +3,11 @@
 // CSV equals an uninterrupted run's, the cache verifies, and no step that had completed ran
 // again. Needs the trainer environment (`exp env`, done by .ci/run); skipped without it.
 
-import { cpSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
 import { expect, test } from 'vitest';
-import { repoRoot } from '../../runner/paths.js';
-import { bin, events, startUntil } from '../helpers.js';
+import { bin, experimentsCopy, events, startUntil } from '../helpers.js';
 
 const python = process.env.EXP_TRAINER_PYTHON;
 const ready = python !== undefined && existsSync(python);
@@ -20,8 +18,7 @@ if (!ready)
 
 /** The repository's experiments with a profile small enough to run in about a minute. */
 function workspace(): string {
-  const dir = mkdtempSync(path.join(tmpdir(), 'exp-e2e-'));
-  cpSync(path.join(repoRoot, 'experiments'), path.join(dir, 'experiments'), { recursive: true });
+  const dir = experimentsCopy();
   const local = readFileSync(path.join(dir, 'experiments/profiles/local.yaml'), 'utf8');
   writeFileSync(
     path.join(dir, 'experiments/profiles/tiny.yaml'),

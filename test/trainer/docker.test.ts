@@ -4,58 +4,70 @@ import { dockerRunArgs, resolveImageDigest } from '../../runner/execute/trainer/
 
 const base = {
   image: 'exp-trainers@sha256:abc',
-  inputs: ['/cache/sft-data/k1', '/cache/train-sft/k2/model'],
-  outputDir: '/cache/train-rpo/k3',
-  command: 'rpo',
-  specPath: '/work/run/spec.json',
+  inputs: ['/cache/sft-data/k1', '/cache/train-sft/k2'],
+  writable: ['/cache/.tmp/k3', '/cache/.work/k3'],
+  argv: ['python', '-m', 'trainers', 'rpo', '--spec', '/cache/.work/k3/spec.json'],
+  code: '/repo/trainers',
+  name: 'exp-k3',
   user: '1000:1000',
 } as const;
 
+const mounts = (args: string[]) => args.flatMap((a, i) => (args[i - 1] === '--mount' ? [a] : []));
+
 describe('dockerRunArgs', () => {
-  it('mounts inputs read-only, the output dir writable, and runs the trainer without network', () => {
+  it('mounts inputs and the code read-only, output and work writable, and runs without network', () => {
     const args = dockerRunArgs({
       ...base,
       inputs: [...base.inputs],
+      writable: [...base.writable],
+      argv: [...base.argv],
       gpus: [0, 1],
       network: 'none',
     });
-    expect(args.slice(0, 6)).toEqual(['run', '--rm', '--network', 'none', '--user', '1000:1000']);
+    expect(args.slice(0, 8)).toEqual([
+      'run',
+      '--rm',
+      '--name',
+      'exp-k3',
+      '--network',
+      'none',
+      '--user',
+      '1000:1000',
+    ]);
     expect(args[args.indexOf('--gpus') + 1]).toBe('"device=0,1"');
-    const mounts = args.flatMap((a, i) => (args[i - 1] === '--mount' ? [a] : []));
-    expect(mounts).toEqual([
+    expect(mounts(args)).toEqual([
       'type=bind,source=/cache/sft-data/k1,target=/cache/sft-data/k1,readonly',
-      'type=bind,source=/cache/train-sft/k2/model,target=/cache/train-sft/k2/model,readonly',
-      'type=bind,source=/work/run/spec.json,target=/work/run/spec.json,readonly',
-      'type=bind,source=/cache/train-rpo/k3,target=/cache/train-rpo/k3',
+      'type=bind,source=/cache/train-sft/k2,target=/cache/train-sft/k2,readonly',
+      'type=bind,source=/repo/trainers,target=/opt/exp/trainers,readonly',
+      'type=bind,source=/cache/.tmp/k3,target=/cache/.tmp/k3',
+      'type=bind,source=/cache/.work/k3,target=/cache/.work/k3',
     ]);
     expect(args).toContain('--read-only');
     expect(args).toContain('HF_HUB_OFFLINE=1');
-    expect(args.slice(-7)).toEqual([
-      base.image,
-      'python',
-      '-m',
-      'trainers',
-      'rpo',
-      '--spec',
-      base.specPath,
-    ]);
+    expect(args.slice(-9)).toEqual(['--workdir', '/opt/exp', base.image, ...base.argv]);
   });
 
   it('asks for no GPU when the step has none, and allows network only when asked', () => {
-    const args = dockerRunArgs({ ...base, inputs: [...base.inputs], gpus: [], network: 'bridge' });
+    const args = dockerRunArgs({
+      ...base,
+      inputs: [],
+      writable: [...base.writable],
+      argv: [...base.argv],
+      gpus: [],
+      network: 'bridge',
+    });
     expect(args).not.toContain('--gpus');
     expect(args[args.indexOf('--network') + 1]).toBe('bridge');
     expect(args).not.toContain('HF_HUB_OFFLINE=1');
   });
 
   it('defaults --user to the current user', () => {
-    const { image, outputDir, command, specPath } = base;
     const args = dockerRunArgs({
-      image,
-      outputDir,
-      command,
-      specPath,
+      ...base,
+      user: undefined,
       inputs: [],
+      writable: [...base.writable],
+      argv: [...base.argv],
       gpus: [],
       network: 'none',
     });

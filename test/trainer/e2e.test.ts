@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 
-import { runTrainer } from '../../runner/execute/trainer/local.js';
+import { localLaunch, runTrainer } from '../../runner/execute/trainer/local.js';
 import type { Json } from '../../runner/result.js';
 
 const python = process.env.EXP_TRAINER_PYTHON;
@@ -47,9 +47,10 @@ describe.skipIf(python === undefined)('trainer end to end (EXP_TRAINER_PYTHON)',
     const run = async (
       command: 'init-model' | 'sft' | 'retrieve',
       spec: { output_dir: string; [k: string]: Json },
+      processes = 1,
     ) => {
       const r = await runTrainer({
-        python,
+        launch: localLaunch(python, processes),
         command,
         spec,
         workDir: path.join(dir, `work-${command}`),
@@ -84,6 +85,30 @@ describe.skipIf(python === undefined)('trainer end to end (EXP_TRAINER_PYTHON)',
       save_steps: 1000,
     });
     expect(Array.isArray(sft.result.loss_curve)).toBe(true);
+
+    // Data-parallel: two processes under torchrun (gloo on CPU), as on a multi-GPU box. Each
+    // optimizer step is reported once (rank 0 only) and the model is written once.
+    steps.length = 0;
+    const ddp = await run(
+      'sft',
+      {
+        output_dir: path.join(dir, 'sft-ddp'),
+        checkpoint_dir: path.join(dir, 'ckpt-ddp'),
+        model: path.join(dir, 'init', 'model'),
+        train_file: path.join(dir, 'train.jsonl'),
+        identifiers_file: path.join(dir, 'ids.jsonl'),
+        epochs: 1,
+        batch_size: 2,
+        per_device_batch_size: 1,
+        max_length: 64,
+        packing: false,
+        save_steps: 1000,
+      },
+      2,
+    );
+    expect(steps).toEqual(steps.map((_, i) => i + 1));
+    expect(steps.at(-1)).toBe(5);
+    expect(ddp.result.loss_curve).toHaveLength(5);
     await run('retrieve', {
       output_dir: path.join(dir, 'ret'),
       model: path.join(dir, 'sft', 'model'),

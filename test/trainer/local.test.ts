@@ -7,7 +7,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 import type { TrainerEvent } from '../../runner/execute/trainer/failure.js';
-import { runTrainer } from '../../runner/execute/trainer/local.js';
+import { localLaunch, runTrainer } from '../../runner/execute/trainer/local.js';
 
 async function fakeTrainer(main: string): Promise<string> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'fake-trainer-'));
@@ -49,7 +49,7 @@ json.dump({'cuda': os.environ['CUDA_VISIBLE_DEVICES'], 'command': sys.argv[1]}, 
     );
     const events: TrainerEvent[] = [];
     const r = await runTrainer({
-      python: 'python3',
+      launch: localLaunch('python3'),
       command: 'sft',
       spec: { output_dir: path.join(cwd, 'out'), seed: 0 },
       workDir: path.join(cwd, 'work'),
@@ -81,7 +81,7 @@ sys.exit(1)
 `,
     );
     const r = await runTrainer({
-      python: 'python3',
+      launch: localLaunch('python3'),
       command: 'sft',
       spec: { output_dir: path.join(cwd, 'out') },
       workDir: cwd,
@@ -108,7 +108,7 @@ time.sleep(120)
     const controller = new AbortController();
     const started = Date.now();
     const r = await runTrainer({
-      python: 'python3',
+      launch: localLaunch('python3'),
       command: 'sft',
       spec: { output_dir: path.join(cwd, 'out') },
       workDir: cwd,
@@ -133,7 +133,7 @@ time.sleep(120)
 
   it('reports a missing interpreter as env-failed', async () => {
     const r = await runTrainer({
-      python: '/nonexistent/python',
+      launch: localLaunch('/nonexistent/python'),
       command: 'retrieve',
       spec: { output_dir: '/tmp/none' },
       workDir: await mkdtemp(path.join(os.tmpdir(), 'exp-')),

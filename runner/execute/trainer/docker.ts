@@ -1,7 +1,9 @@
 // The Docker trainer executor's invocation: builds the `docker run` argument list and resolves an
 // image tag to a content digest (for the cache key, at plan time). Inputs are mounted read-only at
-// their host paths, so the spec's absolute paths stay valid inside the container; the output
-// directory is the only writable mount. Does not run training itself (local.ts runs the built
+// their host paths, so the spec's absolute paths stay valid inside the container; the step's
+// output and work directories are the only writable mounts. The repository's `trainers/` is
+// mounted over the image's copy, so the code that runs is the code in the step's key and the
+// image supplies only the environment. Does not run training itself (local.ts runs the built
 // command like any other child process) and does not build images.
 
 import { err, ok, type Result } from '../../result.js';
@@ -11,17 +13,23 @@ export interface DockerRunOptions {
   image: string;
   /** Host paths the step reads; mounted read-only at the same path. */
   inputs: string[];
-  /** The step's output directory: the only writable mount. */
-  outputDir: string;
+  /** The step's output and work directories (spec.json, checkpoints): the only writable mounts. */
+  writable: string[];
   gpus: number[];
-  command: string;
-  /** spec.json, mounted read-only at the same path. */
-  specPath: string;
+  /** The trainer's command line inside the image, e.g. `python -m trainers sft --spec …`. */
+  argv: string[];
+  /** The repository's `trainers/` directory, mounted read-only over the image's copy. */
+  code: string;
+  /** Container name, so a cancelled run can be removed even if the client is killed first. */
+  name: string;
   /** `none` for training; `bridge` only where a step must reach a registry. */
   network: 'none' | 'bridge';
   /** `uid:gid` the trainer runs as, so outputs belong to the user; the current user by default. */
   user?: string;
 }
+
+/** Where the image keeps the trainer package (trainers/Dockerfile's WORKDIR). */
+export const IMAGE_ROOT = '/opt/exp';
 
 function currentUser(): string {
   const uid = process.getuid?.() ?? 0;
@@ -29,20 +37,21 @@ function currentUser(): string {
   return `${uid}:${gid}`;
 }
 
-function mount(hostPath: string, mode: 'ro' | 'rw'): string[] {
+function mount(hostPath: string, mode: 'ro' | 'rw', target = hostPath): string[] {
   if (hostPath.includes(',')) {
     // --mount splits on commas; a path containing one cannot be expressed.
     throw new Error(`internal error: mount path contains a comma: ${hostPath}`);
   }
   return [
     '--mount',
-    `type=bind,source=${hostPath},target=${hostPath}${mode === 'ro' ? ',readonly' : ''}`,
+    `type=bind,source=${hostPath},target=${target}${mode === 'ro' ? ',readonly' : ''}`,
   ];
 }
 
 /** Arguments for `docker` (without the leading `docker`). */
 export function dockerRunArgs(opts: DockerRunOptions): string[] {
-  const args = ['run', '--rm', '--network', opts.network, '--user', opts.user ?? currentUser()];
+  const args = ['run', '--rm', '--name', opts.name, '--network', opts.network];
+  args.push('--user', opts.user ?? currentUser());
   if (opts.gpus.length > 0) {
     // The value is CSV-parsed by docker: the quotes keep "device=0,1" one field.
     args.push('--gpus', `"device=${opts.gpus.join(',')}"`);
@@ -51,12 +60,11 @@ export function dockerRunArgs(opts: DockerRunOptions): string[] {
   args.push('--read-only', '--tmpfs', '/tmp', '--shm-size', '16g');
   args.push('-e', 'HOME=/tmp', '-e', 'HF_HOME=/tmp/hf', '-e', 'PYTHONUNBUFFERED=1');
   if (opts.network === 'none') args.push('-e', 'HF_HUB_OFFLINE=1');
-  const readOnly = [...new Set([...opts.inputs, opts.specPath])]
-    .filter((p) => p !== opts.outputDir)
-    .sort();
+  const readOnly = [...new Set(opts.inputs)].filter((p) => !opts.writable.includes(p)).sort();
   for (const p of readOnly) args.push(...mount(p, 'ro'));
-  args.push(...mount(opts.outputDir, 'rw'));
-  args.push(opts.image, 'python', '-m', 'trainers', opts.command, '--spec', opts.specPath);
+  args.push(...mount(opts.code, 'ro', `${IMAGE_ROOT}/trainers`));
+  for (const p of opts.writable) args.push(...mount(p, 'rw'));
+  args.push('--workdir', IMAGE_ROOT, opts.image, ...opts.argv);
   return args;
 }
 
@@ -64,11 +72,12 @@ export type DockerFailure =
   | { reason: 'docker-unavailable'; message: string }
   | { reason: 'image-not-found'; message: string };
 
-/** The image's content digest (`sha256:…`); a local build's image id when it has no repo digest. */
+/** The image's content digest (`sha256:…`; a local build's image id when it has no repo digest)
+ * and the reference that runs exactly that image (`name@sha256:…`, or the id). */
 export async function resolveImageDigest(
   image: string,
   docker = 'docker',
-): Promise<Result<{ image: string; digest: string }, DockerFailure>> {
+): Promise<Result<{ image: string; digest: string; ref: string }, DockerFailure>> {
   const out: string[] = [];
   const errLines: string[] = [];
   const outcome = await runProcess({
@@ -92,6 +101,6 @@ export async function resolveImageDigest(
   const space = line.lastIndexOf(' ');
   const repoDigests = JSON.parse(line.slice(0, space)) as string[] | null;
   const id = line.slice(space + 1);
-  const repoDigest = repoDigests?.[0]?.split('@')[1];
-  return ok({ image, digest: repoDigest ?? id });
+  const pinned = repoDigests?.[0];
+  return ok({ image, digest: pinned?.split('@')[1] ?? id, ref: pinned ?? id });
 }

@@ -1,7 +1,7 @@
-// The local trainer executor: writes spec.json, runs `python -m trainers <command>` from the
-// repository root as a child process group, forwards protocol events, and reads result.json.
-// GPU slots become CUDA_VISIBLE_DEVICES. Does not create the environment (env.ts) and does not
-// decide whether to run (the scheduler and cache do).
+// Runs one trainer command as a child process group: writes spec.json, starts the launch it is
+// given (the local interpreter, or `docker run` from docker.ts), forwards protocol events, and
+// reads result.json. GPU slots become CUDA_VISIBLE_DEVICES. Does not create the environment
+// (env.ts) and does not decide whether to run (the scheduler and cache do).
 
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -11,10 +11,51 @@ import { parseEvent, type TrainerEvent, type TrainerFailure } from './failure.js
 import { runProcess } from './process.js';
 import { repoRoot } from '../../paths.js';
 
-export type TrainerCommand = 'init-model' | 'sft' | 'rpo' | 'retrieve' | 'bm25';
+export type TrainerCommand =
+  | 'init-model'
+  | 'sft'
+  | 'rpo'
+  | 'retrieve'
+  | 'bm25'
+  | 'encode'
+  | 'dense-search'
+  | 'doct5query'
+  | 'rerank'
+  | 'fetch-model';
+
+/** How a trainer process starts: a program and its arguments. */
+export interface Launch {
+  command: string;
+  args: string[];
+  /** Run after a cancelled launch has ended (e.g. remove its container). */
+  cleanup?: () => Promise<void>;
+}
+
+/** The interpreter's arguments for one command. Several processes run under torchrun, one per
+ * GPU (gloo on CPU); it sets RANK and WORLD_SIZE, which the trainers read, and Transformers'
+ * Trainer sets up data parallelism (or DeepSpeed, from the spec) from them. */
+export function trainerArgs(command: TrainerCommand, specPath: string, processes = 1): string[] {
+  const module = ['-m', 'trainers', command, '--spec', specPath];
+  if (processes <= 1) return module;
+  return [
+    '-m',
+    'torch.distributed.run',
+    '--standalone',
+    `--nproc-per-node=${processes}`,
+    ...module,
+  ];
+}
+
+/** `python -m trainers …` with the given interpreter. */
+export function localLaunch(python: string, processes = 1) {
+  return (command: TrainerCommand, specPath: string): Launch => ({
+    command: python,
+    args: trainerArgs(command, specPath, processes),
+  });
+}
 
 export interface RunTrainerOptions {
-  python: string;
+  launch: (command: TrainerCommand, specPath: string) => Launch;
   command: TrainerCommand;
   /** The command's spec; `output_dir` is required and absolute. */
   spec: { output_dir: string; [key: string]: Json };
@@ -49,9 +90,10 @@ export async function runTrainer(
     if (tail.length > STDERR_TAIL) tail.shift();
   };
   let lastError: Extract<TrainerEvent, { event: 'error' }> | undefined;
+  const launch = opts.launch(opts.command, specPath);
   const outcome = await runProcess({
-    command: opts.python,
-    args: ['-m', 'trainers', opts.command, '--spec', specPath],
+    command: launch.command,
+    args: launch.args,
     cwd: opts.cwd ?? repoRoot,
     env: {
       ...process.env,
@@ -75,11 +117,12 @@ export async function runTrainer(
   });
   switch (outcome.kind) {
     case 'cancelled':
+      await launch.cleanup?.();
       return err({ reason: 'cancelled', message: `trainer ${opts.command} cancelled` });
     case 'spawn-failed':
       return err({
         reason: 'env-failed',
-        message: `cannot start ${opts.python}: ${outcome.message}`,
+        message: `cannot start ${launch.command}: ${outcome.message}`,
         logTail: [],
       });
     case 'exited':
