@@ -93,6 +93,15 @@ export interface TrainOptions {
   network?: boolean;
 }
 
+/** The input entries, and model directories read in place outside them (weights.ts). */
+function mounts(ctx: RunContext): string[] {
+  const dirs = Object.values(ctx.inputs).map((i) => i.dir);
+  const models = Object.values(ctx.inputs)
+    .map((i) => modelPath(i))
+    .filter((p) => existsSync(p) && !dirs.some((d) => p.startsWith(d + path.sep)));
+  return [...dirs, ...models];
+}
+
 /** The profile's executor for one step: the image by digest, or the host environment. */
 async function launcher(
   ctx: RunContext,
@@ -112,10 +121,7 @@ async function launcher(
     command: docker(),
     args: dockerRunArgs({
       image: pinned.ref,
-      // Entries, and model directories read in place (weights.ts).
-      inputs: Object.values(ctx.inputs)
-        .flatMap((i) => [i.dir, modelPath(i)])
-        .filter(existsSync),
+      inputs: mounts(ctx),
       writable: [ctx.out, ctx.work],
       gpus: ctx.gpus,
       argv: ['python', ...trainerArgs(command, specPath, processes)],
