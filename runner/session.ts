@@ -1,7 +1,6 @@
 // Load → validate → resolve → plan for a set of experiment files: the shared front half of
 // every command. Returns diagnostics (expected) instead of throwing.
 
-import { resolveExecutor } from './steps/trainer.js';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseSource, type Diagnostic, type SourceFile } from './config/diagnostics.js';
@@ -25,6 +24,7 @@ import { buildPlan, type Plan, type PlanError } from './plan/graph.js';
 import { repoRoot } from './paths.js';
 import { err, ok, unreachable, type Result } from './result.js';
 import { loadPipeline, type Pipeline } from './steps/registry.js';
+import { resolveExecutor } from './steps/trainer.js';
 
 export interface Session {
   experiments: ResolvedExperiment[];

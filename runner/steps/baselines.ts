@@ -8,7 +8,7 @@
 import path from 'node:path';
 import type { PlanContext, StepKind } from '../plan/step.js';
 import { ok, type Json } from '../result.js';
-import { FILES, need, optional } from './common.js';
+import { FILES, need, oneGpu, optional } from './common.js';
 import { train, trainerEnvHash } from './trainer.js';
 import { modelPath, weights } from './weights.js';
 
@@ -72,12 +72,6 @@ function denseSlice(ctx: PlanContext): DenseSlice {
     max_length: optional<number>(r, 'baseline.max_length') ?? 512,
   };
 }
-
-/** A GPU when the profile has any: encoding is inference, one device is enough. */
-const oneGpu = (ctx: PlanContext) => ({
-  cpu: 1,
-  gpu: Math.min(1, ctx.profile.executor?.gpus ?? 0),
-});
 
 export const denseEncode: StepKind = {
   name: 'dense-encode',

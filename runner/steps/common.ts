@@ -9,7 +9,7 @@ import { formatExample, type PromptFormat } from '../data/prompt-format.js';
 import { formatDataError, type DataError } from '../data/errors.js';
 import { readJsonl, writeJsonl } from '../data/jsonl.js';
 import type { Json, Result } from '../result.js';
-import type { StepFailure } from '../plan/step.js';
+import type { PlanContext, Resources, StepFailure } from '../plan/step.js';
 
 /** A recipe value the step cannot do without; its absence is a config error. The schema has
  * already checked its type, so callers name it. */
@@ -36,6 +36,12 @@ export function querySets(recipe: Recipe): string[] {
         .filter((k) => q[k] !== null)
         .sort()
     : [];
+}
+
+/** Inference steps (retrieval, encoding, query generation) hold one GPU when the profile has
+ * any, so several run side by side; on CPU, one slot. */
+export function oneGpu(ctx: PlanContext): Partial<Resources> {
+  return { cpu: 1, gpu: Math.min(1, ctx.profile.executor?.gpus ?? 0) };
 }
 
 export type Variant = 'instruct' | 'base';

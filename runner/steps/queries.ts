@@ -19,7 +19,7 @@ import type { Unit } from '../llm/generate.js';
 import type { Task } from '../llm/types.js';
 import type { PlanContext, RunContext, StepKind, StepPlan } from '../plan/step.js';
 import { err, ok, type Json } from '../result.js';
-import { FILES, need, optional, readLines } from './common.js';
+import { FILES, need, oneGpu, optional, readLines } from './common.js';
 import { estimateCost, generate, promptEnv, roleOf, type RoleSlice } from './generation.js';
 import { loadTokenizer } from './tokenizer.js';
 import { train, trainerEnvHash } from './trainer.js';
@@ -86,15 +86,9 @@ function planQueries(ctx: PlanContext, args: Json): StepPlan {
   };
 }
 
-interface ModelSlice {
-  set: 'doct5query' | 'filtered';
-  m: number;
-  model: string;
-  top_k?: number;
-  filter_top?: number;
-  reranker?: string;
-  seed: number;
-}
+type ModelSlice = { m: number; model: string; seed: number } & (
+  { set: 'doct5query'; top_k: number } | { set: 'filtered'; filter_top: number; reranker: string }
+);
 
 /** Queries from models run trainer-side: docT5query samples, and their reranked subset. The
  * raw samples for `filtered` are the doct5query step with the filter's m and model (args). */
@@ -105,14 +99,14 @@ function planModelQueries(ctx: PlanContext, set: ModelSlice['set'], args: Json):
   const model = a.model ?? need<string>(r, `queries.${set}.model`);
   const common = {
     env: trainerEnvHash(ctx.repoRoot, ctx.profile),
-    resources: { cpu: 1, gpu: Math.min(1, ctx.profile.executor?.gpus ?? 0) },
+    resources: oneGpu(ctx),
     label: `queries:${set}:${ctx.cell.dataset}`,
   };
   if (set === 'doct5query') {
     const slice: ModelSlice = { set, m, model, top_k: 10, seed: need(r, 'seed') };
     return {
       ...common,
-      slice: slice as unknown as Json,
+      slice,
       inputs: {
         corpus: { kind: 'corpus' },
         weights: weights(model, a.model ? 'queries.filtered.model' : 'queries.doct5query.model'),
@@ -122,7 +116,7 @@ function planModelQueries(ctx: PlanContext, set: ModelSlice['set'], args: Json):
   }
   const reranker = need<string>(r, 'queries.filtered.reranker');
   const slice: ModelSlice = {
-    set,
+    set: 'filtered',
     m,
     model,
     filter_top: need(r, 'queries.filtered.filter_top'),
@@ -131,7 +125,7 @@ function planModelQueries(ctx: PlanContext, set: ModelSlice['set'], args: Json):
   };
   return {
     ...common,
-    slice: slice as unknown as Json,
+    slice,
     inputs: {
       corpus: { kind: 'corpus' },
       raw: { kind: 'queries', args: { set: 'doct5query', m, model } },
@@ -149,7 +143,7 @@ async function runModelQueries(ctx: RunContext, s: ModelSlice) {
           model: modelPath(ctx.inputs.weights),
           units_file: unitsFile,
           m: s.m,
-          top_k: s.top_k ?? 10,
+          top_k: s.top_k,
           seed: s.seed,
         })
       : await train(ctx, 'rerank', {
@@ -157,7 +151,7 @@ async function runModelQueries(ctx: RunContext, s: ModelSlice) {
           model: modelPath(ctx.inputs.weights),
           queries_file: path.join(ctx.inputs.raw?.dir ?? '', FILES.queries),
           units_file: unitsFile,
-          top: s.filter_top ?? 1,
+          top: s.filter_top,
         });
   return r.ok ? ok(r.value) : r;
 }

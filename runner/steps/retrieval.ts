@@ -10,7 +10,15 @@ import { formatMiningError, mineNegatives, type NegativesSpec } from '../eval/ne
 import { formatTrecError, rankedIds, readRun } from '../eval/trec.js';
 import type { PlanContext, StepKind } from '../plan/step.js';
 import { err, ok, type Json } from '../result.js';
-import { FILES, completionIdentifiers, need, optional, promptFormat, readLines } from './common.js';
+import {
+  FILES,
+  completionIdentifiers,
+  need,
+  oneGpu,
+  optional,
+  promptFormat,
+  readLines,
+} from './common.js';
 import { modelPath } from './weights.js';
 import { train, trainerEnvHash } from './trainer.js';
 
@@ -70,7 +78,7 @@ export const retrieve: StepKind = {
           a.queries === 'test' ? { kind: 'corpus' } : { kind: 'queries', args: { set: 'qa' } },
       },
       env: trainerEnvHash(ctx.repoRoot, ctx.profile),
-      resources: { cpu: 1, gpu: Math.min(1, ctx.profile.executor?.gpus ?? 0) },
+      resources: oneGpu(ctx),
       cost: { gpuHours: ctx.profile.gpu_hours_per_step?.retrieve ?? 0 },
       label: `retrieve:${a.queries}:${a.model === 'train-rpo' ? 'rpo' : 'sft'}:${ctx.cell.dataset}`,
     };

@@ -32,12 +32,16 @@ export function requirementsFile(repoRoot: string): string {
 }
 
 const docker = (): string => process.env.EXP_DOCKER ?? 'docker';
+
+/** The trainer image when the profile's executor is Docker. */
+const dockerImage = (profile: ProfileFile): string | undefined =>
+  profile.executor?.kind === 'docker' ? profile.executor.image : undefined;
 const images = new Map<string, { digest: string; ref: string }>();
 
 /** Resolves the profile's trainer image to its digest before planning, so the digest (not a tag
  * that can move) enters the keys. Nothing to do for the local executor. */
 export async function resolveExecutor(profile: ProfileFile): Promise<Result<void, string>> {
-  const image = profile.executor?.kind === 'docker' ? profile.executor.image : undefined;
+  const image = dockerImage(profile);
   if (image === undefined || images.has(image)) return ok(undefined);
   const r = await resolveImageDigest(image, docker());
   if (!r.ok) return err(r.error.message);
@@ -49,7 +53,7 @@ const hashes = new Map<string, Record<string, string>>();
 
 /** Content hashes of the trainer code and the environment it runs in (computed once). */
 export function trainerEnvHash(repoRoot: string, profile: ProfileFile): Record<string, string> {
-  const image = profile.executor?.kind === 'docker' ? profile.executor.image : undefined;
+  const image = dockerImage(profile);
   const id = `${repoRoot}\0${image ?? ''}`;
   let h = hashes.get(id);
   if (!h) {
@@ -108,7 +112,7 @@ async function launcher(
   o: TrainOptions,
 ): Promise<Result<(command: TrainerCommand, specPath: string) => Launch, StepFailure>> {
   const processes = o.distributed === true ? ctx.gpus.length : 1;
-  const image = ctx.profile.executor?.kind === 'docker' ? ctx.profile.executor.image : undefined;
+  const image = dockerImage(ctx.profile);
   if (image === undefined) {
     const env = await trainerEnv(ctx);
     return env.ok ? ok(localLaunch(env.value.python, processes)) : env;

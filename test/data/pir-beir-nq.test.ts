@@ -7,14 +7,8 @@ import { adaptNq } from '../../runner/data/adapters/nq.js';
 import { adaptPir, parsePerspective } from '../../runner/data/adapters/pir.js';
 import { formatDataError } from '../../runner/data/errors.js';
 import { readPickle } from '../../runner/data/pickle.js';
-import { missing, pirDemo, withTempDir } from './shared.js';
+import { jsonl, missing, pirDemo, readLines, withTempDir } from './shared.js';
 
-const jsonl = (rows: unknown[]): string => rows.map((r) => JSON.stringify(r)).join('\n') + '\n';
-const readLines = async <T>(file: string): Promise<T[]> =>
-  (await readFile(file, 'utf8'))
-    .split('\n')
-    .filter((l) => l !== '')
-    .map((l) => JSON.parse(l) as T);
 type Unit = { id: string; text: string; metadata: Record<string, string> };
 type Query = { id: string; text: string; metadata?: Record<string, string> };
 

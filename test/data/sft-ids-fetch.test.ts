@@ -17,14 +17,7 @@ import type { SftExample } from '../../runner/data/records.js';
 import { buildSftData } from '../../runner/data/sft-data.js';
 import { datasetStats } from '../../runner/data/stats.js';
 import { whitespaceTokenizer } from '../../runner/data/tokenizer.js';
-import { withTempDir } from './shared.js';
-
-const jsonl = (rows: unknown[]): string => rows.map((r) => JSON.stringify(r)).join('\n') + '\n';
-const readLines = async <T>(file: string): Promise<T[]> =>
-  (await readFile(file, 'utf8'))
-    .split('\n')
-    .filter((l) => l !== '')
-    .map((l) => JSON.parse(l) as T);
+import { jsonl, readLines, withTempDir } from './shared.js';
 
 describe('identifiers', () => {
   it('atomic: one token string per unit in corpus order', () => {

@@ -2,7 +2,7 @@
 // absent in a user's clone) and temporary directories.
 
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { repoRoot } from '../../runner/paths.js';
@@ -17,6 +17,15 @@ export function missing(file: string): string | undefined {
     ? undefined
     : `skipped: ${file} is absent (shared reference data is not part of the repository)`;
 }
+
+export const jsonl = (rows: unknown[]): string =>
+  rows.map((r) => JSON.stringify(r)).join('\n') + '\n';
+
+export const readLines = async <T>(file: string): Promise<T[]> =>
+  (await readFile(file, 'utf8'))
+    .split('\n')
+    .filter((l) => l !== '')
+    .map((l) => JSON.parse(l) as T);
 
 export async function withTempDir<T>(body: (dir: string) => Promise<T>): Promise<T> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'exp-data-'));
